@@ -1,0 +1,20 @@
+/** Label set of a metric series or a Kubernetes object. */
+export type Labels = Readonly<Record<string, string>>;
+
+/** Something that decides whether a label set is selected. */
+export interface LabelMatcher {
+  matches(labels: Labels): boolean;
+}
+
+/**
+ * A parsed Kubernetes label selector (`labels.Parse` grammar). Implemented in
+ * src/apiserver/selector.ts; the rest of the code only needs this view of it.
+ */
+export interface Selector extends LabelMatcher {
+  /** True when it selects everything (`""`). */
+  isEmpty(): boolean;
+  /** True when some requirement names `key`. */
+  mentions(key: string): boolean;
+  /** Canonical form, as Kubernetes' `labels.Selector.String()` prints it. */
+  toString(): string;
+}
