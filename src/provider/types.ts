@@ -82,3 +82,15 @@ export interface ExternalMetricsProvider {
   /** Static per configuration. Never empty. */
   listAllExternalMetrics(): readonly ExternalMetricInfo[];
 }
+
+/**
+ * Live Kubernetes objects (cluster mode): pod metrics are intersected with these so a
+ * deleted or non-matching pod never appears, and `labelSelector` is evaluated on real labels.
+ */
+export interface ObjectLister {
+  /** Whether this lister tracks `resource` at all. */
+  tracks(resource: string): boolean;
+  /** Names of live objects of `resource` in `namespace` (undefined: cluster-scoped) matching `selector`. */
+  list(resource: string, namespace: string | undefined, selector: Selector): string[];
+  exists(resource: string, namespace: string | undefined, name: string): boolean;
+}

@@ -1,0 +1,6 @@
+export { createApiApp, type ApiAppOptions, type RequestObserver } from './app.js';
+export { healthRouter, type ReadinessCheck } from './health.js';
+export { resolveResource, KNOWN_RESOURCES } from './resources.js';
+export { parseSelector, everything, SelectorParseError } from './selector.js';
+export { formatQuantity, parseQuantity } from './quantity.js';
+export { readServingCert, selfSignedCert, type ServingCert } from './tls.js';

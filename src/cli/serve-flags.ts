@@ -1,0 +1,94 @@
+import { Command, InvalidArgumentError } from 'commander';
+
+/** Raw `serve` flags as commander parses them. */
+export interface ServeFlags {
+  config?: string;
+  kubeconfig?: string;
+  standalone?: boolean;
+  bindAddress?: string;
+  securePort?: number;
+  httpPort?: number;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  redisUrl?: string[];
+  bullmqPrefix?: string[];
+  prometheusUrl?: string;
+  dcgmUrl?: string[];
+  dcgmPodLabel?: string;
+  dcgmNamespaceLabel?: string;
+  logLevel?: string;
+}
+
+function port(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`${flag} must be a port number (0-65535), got "${v}"`);
+    return n;
+  };
+}
+
+/** Repeatable flags that also take comma-separated lists: `--redis-url a --redis-url b,c`. */
+function list(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}
+
+export function addServeFlags(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'YAML configuration file (flags override it)')
+    .option('--kubeconfig <file>', 'kubeconfig for cluster mode (default: $KUBECONFIG, or the pod service account)')
+    .option('--standalone', 'run without a cluster: pods come from source labels, a kubeconfig is written to .local/')
+    .option('--bind-address <ip>', 'address to listen on (default 127.0.0.1 standalone, 0.0.0.0 in cluster mode)')
+    .option('--secure-port <port>', 'HTTPS port of the metrics APIs (default 6443)', port('--secure-port'))
+    .option('--http-port <port>', 'plain HTTP port for /metrics and probes (default 8080)', port('--http-port'))
+    .option('--tls-cert-file <file>', 'serving certificate (PEM); self-signed when omitted')
+    .option('--tls-private-key-file <file>', 'serving key (PEM)')
+    .option('--redis-url <url>', 'Redis holding BullMQ queues; repeatable or comma list (default $REDIS_URL, standalone: redis://127.0.0.1:6379)', list)
+    .option('--bullmq-prefix <prefix>', 'BullMQ key prefix; repeatable or comma list (default bull)', list)
+    .option('--prometheus-url <url>', 'Prometheus for storage metrics, GPU metrics without --dcgm-url, and rules')
+    .option('--dcgm-url <url>', 'dcgm-exporter /metrics URL; repeatable or comma list', list)
+    .option('--dcgm-pod-label <name>', 'label carrying the pod name on DCGM series (default pod; e.g. exported_pod)')
+    .option('--dcgm-namespace-label <name>', 'label carrying the namespace on DCGM series (default namespace)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)');
+}
+
+/** Which config field each flag sets, so a bad value is reported under the flag's name. */
+export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
+  'bullmq.urls': '--redis-url',
+  'bullmq.prefixes': '--bullmq-prefix',
+  'prometheus.url': '--prometheus-url',
+  'dcgm.urls': '--dcgm-url',
+  'dcgm.podLabel': '--dcgm-pod-label',
+  'dcgm.namespaceLabel': '--dcgm-namespace-label',
+  logLevel: '--log-level',
+  bindAddress: '--bind-address',
+};
+
+/** Overlays the flags that were given on a raw config object (as parsed from YAML). */
+export function overlayFlags(raw: Record<string, unknown>, f: ServeFlags): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  const section = (k: string) => (out[k] = { ...((out[k] as Record<string, unknown> | undefined) ?? {}) }) as Record<string, unknown>;
+  const set = (obj: Record<string, unknown>, k: string, v: unknown) => {
+    if (v !== undefined) obj[k] = v;
+  };
+  set(out, 'kubeconfig', f.kubeconfig);
+  set(out, 'standalone', f.standalone);
+  set(out, 'bindAddress', f.bindAddress);
+  set(out, 'securePort', f.securePort);
+  set(out, 'httpPort', f.httpPort);
+  set(out, 'tlsCertFile', f.tlsCertFile);
+  set(out, 'tlsPrivateKeyFile', f.tlsPrivateKeyFile);
+  set(out, 'logLevel', f.logLevel);
+  if (f.redisUrl || f.bullmqPrefix) {
+    const b = section('bullmq');
+    set(b, 'urls', f.redisUrl);
+    set(b, 'prefixes', f.bullmqPrefix);
+  }
+  if (f.prometheusUrl) set(section('prometheus'), 'url', f.prometheusUrl);
+  if (f.dcgmUrl || f.dcgmPodLabel || f.dcgmNamespaceLabel) {
+    const d = section('dcgm');
+    set(d, 'urls', f.dcgmUrl);
+    set(d, 'podLabel', f.dcgmPodLabel);
+    set(d, 'namespaceLabel', f.dcgmNamespaceLabel);
+  }
+  return out;
+}

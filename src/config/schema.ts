@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * The YAML configuration (`--config FILE`). Every field has a default, so an empty file
+ * is valid; command-line flags override what the file says. Unknown keys are errors, so
+ * a typo never silently turns a setting off.
+ */
+const seconds = (def: number) => z.number().positive().default(def);
+const url = z.url({ protocol: /^https?$/ });
+
+const dcgmSchema = z.strictObject({
+  urls: z.array(url).default([]),
+  podLabel: z.string().min(1).default('pod'),
+  namespaceLabel: z.string().min(1).default('namespace'),
+  containerLabel: z.string().min(1).default('container'),
+  intervalSeconds: seconds(10),
+  timeoutSeconds: seconds(5),
+});
+
+const ruleSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_:.-]*$/, 'must be a metric name (letters, digits, _ : . -)'),
+  kind: z.enum(['pods', 'object', 'external']),
+  query: z.string().min(1),
+  resource: z.string().optional(),
+  namespaceLabel: z.string().optional(),
+  objectLabel: z.string().optional(),
+  windowSeconds: z.number().int().positive().optional(),
+  maxAgeSeconds: z.number().positive().optional(),
+});
+
+const prometheusSchema = z.strictObject({
+  url: url.optional(),
+  intervalSeconds: seconds(15),
+  timeoutSeconds: seconds(10),
+  rateWindow: z.string().regex(/^\d+[smh]$/, 'must be a Prometheus duration such as 2m').default('2m'),
+  /** Serve the GPU metrics from DCGM series in Prometheus; default: when no dcgm URL is set. */
+  gpu: z.boolean().optional(),
+  podLabel: z.string().min(1).default('pod'),
+  namespaceLabel: z.string().min(1).default('namespace'),
+  headers: z.record(z.string(), z.string()).default({}),
+  rules: z.array(ruleSchema).default([]),
+});
+
+const bullmqSchema = z.strictObject({
+  urls: z.array(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')).default([]),
+  prefixes: z.array(z.string().min(1)).default(['bull']),
+  queues: z.array(z.string().min(1)).default([]),
+  intervalSeconds: seconds(2),
+  timeoutSeconds: seconds(2),
+  discoveryIntervalSeconds: seconds(15),
+});
+
+const metricOverrideSchema = z.strictObject({
+  maxAgeSeconds: z.number().positive().optional(),
+  aggregation: z.enum(['mean', 'max', 'sum']).optional(),
+});
+
+export const configSchema = z.strictObject({
+  kubeconfig: z.string().optional(),
+  standalone: z.boolean().optional(),
+  bindAddress: z.string().optional(),
+  securePort: z.number().int().min(0).max(65535).default(6443),
+  httpPort: z.number().int().min(0).max(65535).default(8080),
+  tlsCertFile: z.string().optional(),
+  tlsPrivateKeyFile: z.string().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where standalone mode writes its kubeconfig and certificate. */
+  localDir: z.string().default('.local'),
+  dcgm: dcgmSchema.default(dcgmSchema.parse({})),
+  prometheus: prometheusSchema.default(prometheusSchema.parse({})),
+  bullmq: bullmqSchema.default(bullmqSchema.parse({})),
+  metrics: z.record(z.string(), metricOverrideSchema).default({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type PrometheusRuleConfig = z.infer<typeof ruleSchema>;

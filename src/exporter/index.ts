@@ -1,0 +1,2 @@
+export { SelfMetrics } from './self-metrics.js';
+export { createHttpApp } from './http-app.js';

@@ -1,0 +1,2 @@
+export { resolveClusterAccess, type ClusterAccess } from './client.js';
+export { LiveObjects } from './live-objects.js';

@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './errors.js';
+export { StoreProvider, type StoreProviderOptions } from './store-provider.js';

@@ -1,0 +1,201 @@
+import type { MetricPoint, SourceHealth } from './types.js';
+import type { Catalog, CustomMetricDef, ExternalMetricDef } from './catalog.js';
+import type { Labels, LabelMatcher } from '../util/labels.js';
+import { aggregate } from './aggregate.js';
+import { SourceIndex } from './source-index.js';
+import { describeUnhealthy, isHealthy, type SourceStatus } from './freshness.js';
+
+/** One object's value after combining its series. */
+export interface ObjectValue {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly value: number;
+  readonly timestampMs: number;
+  readonly windowSeconds?: number;
+}
+
+export interface SeriesValue {
+  readonly labels: Labels;
+  readonly value: number;
+  readonly timestampMs: number;
+  readonly windowSeconds?: number;
+}
+
+/** Why a read could not be answered. The provider turns these into API errors. */
+export type ReadFailure =
+  | { readonly kind: 'unknown-metric' }
+  | { readonly kind: 'no-source' }
+  | { readonly kind: 'unavailable'; readonly message: string };
+
+export type ReadResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: ReadFailure };
+
+interface SourceEntry extends SourceStatus {
+  readonly id: string;
+  readonly metrics: ReadonlySet<string>;
+  index: SourceIndex;
+}
+
+/**
+ * The one in-memory store every front door reads. Pollers replace a source's points
+ * wholesale after each successful poll, or record its failure; reads are lookups that
+ * never wait on a backend. Stale samples and failing sources are reported, never hidden.
+ */
+export class MetricStore {
+  private readonly sources = new Map<string, SourceEntry>();
+
+  constructor(
+    readonly catalog: Catalog,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  registerSource(id: string, metrics: readonly string[]): void {
+    this.sources.set(id, { id, metrics: new Set(metrics), index: SourceIndex.empty() });
+  }
+
+  /** A successful poll: the source's points are exactly `points` from now on. */
+  replace(id: string, points: readonly MetricPoint[], atMs: number = this.now()): void {
+    const entry = this.entry(id);
+    entry.index = SourceIndex.build(points.filter((p) => Number.isFinite(p.value)));
+    entry.lastAttemptMs = atMs;
+    entry.lastSuccessMs = atMs;
+    entry.lastError = undefined;
+  }
+
+  /** A failed poll. Old points stay for diagnosis but are no longer served. */
+  fail(id: string, error: string, atMs: number = this.now()): void {
+    const entry = this.entry(id);
+    entry.lastAttemptMs = atMs;
+    entry.lastError = error;
+  }
+
+  health(): SourceHealth[] {
+    const now = this.now();
+    return [...this.sources.values()].map((s) => {
+      const ok = isHealthy(s, now, Infinity);
+      return {
+        id: s.id, ok, lastSuccessMs: s.lastSuccessMs, lastAttemptMs: s.lastAttemptMs, lastError: s.lastError,
+        ...(ok ? {} : { reason: describeUnhealthy(s, now, Infinity) }),
+      };
+    });
+  }
+
+  /** True once every source has completed one poll, successful or not. */
+  allPolledOnce(): boolean {
+    return [...this.sources.values()].every((s) => s.lastAttemptMs !== undefined);
+  }
+
+  /** Every source providing `metric`: has one answered? */
+  hasSourceFor(metric: string): boolean {
+    return this.providers(metric).length > 0;
+  }
+
+  /** Age in ms of the newest sample of each source, for the exporter. */
+  sampleAges(): { source: string; ageMs: number }[] {
+    const now = this.now();
+    return [...this.sources.values()]
+      .filter((s) => s.index.newestMs !== undefined)
+      .map((s) => ({ source: s.id, ageMs: now - (s.index.newestMs ?? now) }));
+  }
+
+  /** Object names with fresh data for `metric` on `resource` in `namespace` (standalone listing). */
+  knownObjects(metric: string, resource: string, namespace: string | undefined): ReadResult<string[]> {
+    const checked = this.checkCustom(metric);
+    if (!checked.ok) return checked;
+    const names = new Set<string>();
+    for (const s of checked.value.sources) for (const n of s.index.objectNames(metric, resource, namespace)) names.add(n);
+    return { ok: true, value: [...names] };
+  }
+
+  /**
+   * Values of `metric` for the named objects; objects without a fresh sample are left out.
+   * `namespace` undefined means cluster-scoped objects.
+   */
+  objectValues(
+    metric: string,
+    resource: string,
+    namespace: string | undefined,
+    names: Iterable<string>,
+    metricSelector: LabelMatcher,
+  ): ReadResult<ObjectValue[]> {
+    const checked = this.checkCustom(metric);
+    if (!checked.ok) return checked;
+    const { def, sources } = checked.value;
+    const oldest = this.now() - def.maxAgeMs;
+    const out: ObjectValue[] = [];
+    for (const name of names) {
+      const points = sources.flatMap((s) => s.index.objectPoints(metric, resource, namespace, name));
+      const fresh = points.filter((p) => p.timestampMs >= oldest && metricSelector.matches(p.labels));
+      if (fresh.length === 0) continue;
+      out.push(combine(def, namespace, name, fresh));
+    }
+    return { ok: true, value: out };
+  }
+
+  /** Whether `name` has any sample at all (fresh or not), to tell "stale" from "never seen". */
+  hasStaleSample(metric: string, resource: string, namespace: string | undefined, name: string): boolean {
+    return this.providers(metric).some((s) => s.index.objectPoints(metric, resource, namespace, name).length > 0);
+  }
+
+  /** Series of an external metric that match `selector`. */
+  externalValues(metric: string, selector: LabelMatcher & { mentions(key: string): boolean }): ReadResult<SeriesValue[]> {
+    const def = this.catalog.externalMetric(metric);
+    if (!def) return fail({ kind: 'unknown-metric' });
+    const sources = this.providers(metric);
+    const problem = this.sourceProblem(sources, def);
+    if (problem) return fail(problem);
+    const oldest = this.now() - def.maxAgeMs;
+    const matching = sources
+      .flatMap((s) => s.index.externalPoints(metric))
+      .filter((p) => selector.matches(p.labels) && passesDefaultLabel(def, selector, p.labels));
+    const stale = matching.filter((p) => p.timestampMs < oldest);
+    if (stale.length > 0) {
+      return fail({ kind: 'unavailable', message: `${stale.length} series of ${metric} are older than ${def.maxAgeMs / 1000}s` });
+    }
+    return { ok: true, value: matching.map(({ labels, value, timestampMs, windowSeconds }) => ({ labels, value, timestampMs, windowSeconds })) };
+  }
+
+  private checkCustom(metric: string): ReadResult<{ def: CustomMetricDef; sources: SourceEntry[] }> {
+    const def = this.catalog.customMetric(metric);
+    if (!def) return fail({ kind: 'unknown-metric' });
+    const sources = this.providers(metric);
+    const problem = this.sourceProblem(sources, def);
+    if (problem) return fail(problem);
+    return { ok: true, value: { def, sources } };
+  }
+
+  private sourceProblem(sources: SourceEntry[], def: CustomMetricDef | ExternalMetricDef): ReadFailure | undefined {
+    if (sources.length === 0) return { kind: 'no-source' };
+    const now = this.now();
+    const bad = sources.filter((s) => !isHealthy(s, now, def.maxAgeMs));
+    if (bad.length === 0) return undefined;
+    const why = bad.map((s) => describeUnhealthy(s, now, def.maxAgeMs)).join('; ');
+    return { kind: 'unavailable', message: `metric ${def.name} is unavailable: ${why}` };
+  }
+
+  private providers(metric: string): SourceEntry[] {
+    return [...this.sources.values()].filter((s) => s.metrics.has(metric));
+  }
+
+  private entry(id: string): SourceEntry {
+    const e = this.sources.get(id);
+    if (!e) throw new Error(`source ${id} is not registered`);
+    return e;
+  }
+}
+
+function fail(failure: ReadFailure): { ok: false; failure: ReadFailure } {
+  return { ok: false, failure };
+}
+
+function combine(def: CustomMetricDef, namespace: string | undefined, name: string, points: MetricPoint[]): ObjectValue {
+  const value = aggregate(def.aggregation, points.map((p) => p.value));
+  // An object's value is as old as its oldest part.
+  const timestampMs = Math.min(...points.map((p) => p.timestampMs));
+  const windowSeconds = points[0]?.windowSeconds;
+  return { name, namespace, value, timestampMs, windowSeconds };
+}
+
+function passesDefaultLabel(def: ExternalMetricDef, selector: { mentions(key: string): boolean }, labels: Labels): boolean {
+  if (!def.defaultLabel || selector.mentions(def.defaultLabel.key)) return true;
+  return labels[def.defaultLabel.key] === def.defaultLabel.value;
+}
