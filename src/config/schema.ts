@@ -42,7 +42,7 @@ const prometheusSchema = z.strictObject({
 });
 
 const bullmqSchema = z.strictObject({
-  urls: z.array(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')).default([]),
+  urls: z.array(z.string().regex(/^rediss?(-cluster)?:\/\//, 'must be a redis://, rediss:// or redis-cluster:// URL')).default([]),
   prefixes: z.array(z.string().min(1)).default(['bull']),
   queues: z.array(z.string().min(1)).default([]),
   intervalSeconds: seconds(2),

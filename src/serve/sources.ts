@@ -39,7 +39,9 @@ export function buildSources(config: Config, log: Logger): PlannedSource[] {
   for (const url of bullmq.urls) {
     const source = new BullmqSource({
       url, prefixes: bullmq.prefixes, queues: bullmq.queues,
-      discoveryIntervalMs: ms(bullmq.discoveryIntervalSeconds), commandTimeoutMs: bullPoll.timeoutMs, logger: log,
+      discoveryIntervalMs: ms(bullmq.discoveryIntervalSeconds),
+      // Connect and command share the poll's budget, so a dead Redis fails the poll, not the poller.
+      connectTimeoutMs: bullPoll.timeoutMs / 2, commandTimeoutMs: bullPoll.timeoutMs / 2, logger: log,
     });
     out.push({ source, poll: bullPoll });
   }
