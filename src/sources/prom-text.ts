@@ -1,0 +1,264 @@
+/**
+ * Parser for the Prometheus text exposition format (version 0.0.4), as served by
+ * dcgm-exporter and the kubelet's /metrics/cadvisor.
+ *
+ * Hand-written rather than taken from npm: the one candidate, parse-prometheus-text-format
+ * (two releases, untyped, Babel 7.5/Rollup 1-era build), groups samples into families with
+ * values left as strings, and has no name filter or line-numbered errors. This one is
+ * line-based, allocates little beyond the samples it returns, and skips unwanted metric
+ * names before touching their labels (kubelet cAdvisor bodies run to megabytes).
+ */
+
+/** One sample line. `value` may be NaN or ±Inf; callers decide what to keep. */
+export interface PromSample {
+  readonly name: string;
+  /** Null-prototype object, so a label called `__proto__` is stored like any other. */
+  readonly labels: Record<string, string>;
+  readonly value: number;
+  /** The optional trailing timestamp, epoch ms. */
+  readonly timestampMs?: number;
+}
+
+export interface PromTextOptions {
+  /** Keep only samples with these metric names; other lines are skipped unparsed. */
+  readonly names?: ReadonlySet<string>;
+}
+
+/** A malformed line; the message names the 1-based line number. */
+export class PromTextError extends Error {
+  constructor(
+    readonly line: number,
+    reason: string,
+    text: string,
+  ) {
+    super(`line ${line}: ${reason}: ${text.length > 120 ? `${text.slice(0, 120)}…` : text}`);
+    this.name = 'PromTextError';
+  }
+}
+
+/** Parses a whole exposition body. Comments (HELP, TYPE, others) and blank lines are skipped. */
+export function parsePromText(body: string, options: PromTextOptions = {}): PromSample[] {
+  const out: PromSample[] = [];
+  const memo = new NameMemo();
+  let start = 0;
+  let lineNo = 0;
+  while (start < body.length) {
+    let end = body.indexOf('\n', start);
+    if (end < 0) end = body.length;
+    lineNo++;
+    const sample = parseLine(body.slice(start, end), lineNo, options.names, memo);
+    if (sample) out.push(sample);
+    start = end + 1;
+  }
+  return out;
+}
+
+/** Parses one line; undefined for comments, blank lines and filtered-out names. */
+export function parseLine(
+  line: string,
+  lineNo: number,
+  names?: ReadonlySet<string>,
+  memo: NameMemo = new NameMemo(),
+): PromSample | undefined {
+  const p = new LineCursor(line, lineNo, memo);
+  p.skipSpaces();
+  if (p.done() || p.code() === HASH) return undefined;
+  const name = p.metricName();
+  if (names && !names.has(name)) return undefined;
+  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (p.code() === LBRACE) p.labels(labels);
+  if (!p.skipSpaces()) p.fail(p.done() ? 'missing value' : 'expected a space before the value');
+  const value = parseValue(p.token(), p);
+  p.skipSpaces();
+  if (p.done()) return { name, labels, value };
+  const timestampMs = parseTimestamp(p.token(), p);
+  p.skipSpaces();
+  if (!p.done()) p.fail('unexpected text after the timestamp');
+  return { name, labels, value, timestampMs };
+}
+
+const HASH = 35;
+const QUOTE = 34;
+const COMMA = 44;
+const EQUALS = 61;
+const LBRACE = 123;
+const RBRACE = 125;
+
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER = /^-?\d+$/;
+
+function parseValue(tok: string, p: LineCursor): number {
+  if (NUMBER.test(tok)) return Number(tok);
+  // Go's strconv.ParseFloat spellings, which is what exporters print.
+  switch (tok.toLowerCase()) {
+    case 'nan':
+      return NaN;
+    case '+inf':
+    case 'inf':
+      return Infinity;
+    case '-inf':
+      return -Infinity;
+  }
+  return p.fail(`invalid value "${tok}"`);
+}
+
+function parseTimestamp(tok: string, p: LineCursor): number {
+  if (!INTEGER.test(tok)) p.fail(`invalid timestamp "${tok}"`);
+  return Number(tok);
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58; // a-z A-Z _ :
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57);
+}
+
+/**
+ * The names seen on the previous line. Consecutive lines nearly always repeat the metric
+ * name and label names in the same order; reusing those strings skips a slice and V8's
+ * key internalisation per label, which dominate the cost of parsing large bodies.
+ */
+export class NameMemo {
+  metric = '';
+  readonly labels: string[] = [];
+}
+
+/** Position within one line plus the small token readers the grammar needs. */
+class LineCursor {
+  private i = 0;
+  private readonly end: number;
+  /** Most lines have no backslash at all; then a label value is one indexOf and one slice. */
+  private readonly plain: boolean;
+
+  constructor(
+    private readonly s: string,
+    private readonly lineNo: number,
+    private readonly memo: NameMemo,
+  ) {
+    // Tolerate CRLF bodies.
+    this.end = s.endsWith('\r') ? s.length - 1 : s.length;
+    this.plain = !s.includes('\\');
+  }
+
+  done(): boolean {
+    return this.i >= this.end;
+  }
+
+  /** Char code at the cursor, NaN at the end (compares unequal to everything). */
+  code(): number {
+    return this.i < this.end ? this.s.charCodeAt(this.i) : NaN;
+  }
+
+  fail(reason: string): never {
+    throw new PromTextError(this.lineNo, reason, this.s.slice(0, this.end));
+  }
+
+  /** Skips spaces and tabs; true when at least one was skipped. */
+  skipSpaces(): boolean {
+    const from = this.i;
+    while (this.i < this.end) {
+      const c = this.s.charCodeAt(this.i);
+      if (c !== 32 && c !== 9) break;
+      this.i++;
+    }
+    return this.i > from;
+  }
+
+  /** Characters up to the next space or tab. */
+  token(): string {
+    const from = this.i;
+    while (this.i < this.end) {
+      const c = this.s.charCodeAt(this.i);
+      if (c === 32 || c === 9) break;
+      this.i++;
+    }
+    return this.s.slice(from, this.i);
+  }
+
+  metricName(): string {
+    const name = this.identifier('metric name', true, this.memo.metric);
+    this.memo.metric = name;
+    return name;
+  }
+
+  /** `{name="value",...}` with an optional trailing comma, into `into`. */
+  labels(into: Record<string, string>): void {
+    this.i++; // '{'
+    const seen = this.memo.labels;
+    for (let k = 0; ; k++) {
+      this.skipSpaces();
+      if (this.code() === RBRACE) break;
+      const name = this.identifier('label name', false, seen[k]);
+      seen[k] = name;
+      this.skipSpaces();
+      this.expect(EQUALS, '=');
+      this.skipSpaces();
+      if (Object.prototype.hasOwnProperty.call(into, name)) this.fail(`duplicate label "${name}"`);
+      into[name] = this.quoted();
+      this.skipSpaces();
+      const c = this.code();
+      if (c === COMMA) this.i++;
+      else if (c !== RBRACE) this.fail('expected "," or "}" after a label value');
+    }
+    this.i++; // '}'
+  }
+
+  private identifier(what: string, colon: boolean, guess: string | undefined): string {
+    const from = this.i;
+    if (guess && this.s.startsWith(guess, from)) {
+      const after = from + guess.length;
+      if (after >= this.end || !isNameChar(this.s.charCodeAt(after))) {
+        this.i = after;
+        return guess;
+      }
+    }
+    if (this.done() || !isNameStart(this.s.charCodeAt(this.i))) this.fail(`invalid ${what}`);
+    while (this.i < this.end && isNameChar(this.s.charCodeAt(this.i))) this.i++;
+    const id = this.s.slice(from, this.i);
+    if (!colon && id.includes(':')) this.fail(`invalid ${what} "${id}"`);
+    return id;
+  }
+
+  private expect(code: number, ch: string): void {
+    if (this.code() !== code) this.fail(`expected "${ch}"`);
+    this.i++;
+  }
+
+  /** A double-quoted label value with the escapes \\, \" and \n. */
+  private quoted(): string {
+    this.expect(QUOTE, '"');
+    const from = this.i;
+    if (this.plain) {
+      const q = this.s.indexOf('"', from);
+      if (q < 0 || q >= this.end) this.fail('unterminated label value');
+      this.i = q + 1;
+      return this.s.slice(from, q);
+    }
+    while (this.i < this.end) {
+      const c = this.s.charCodeAt(this.i);
+      if (c === 34) return this.s.slice(from, this.i++);
+      if (c === 92) return this.s.slice(from, this.i) + this.escapedRest();
+      this.i++;
+    }
+    return this.fail('unterminated label value');
+  }
+
+  private escapedRest(): string {
+    let out = '';
+    while (this.i < this.end) {
+      const ch = this.s[this.i++];
+      if (ch === '"') return out;
+      if (ch !== '\\') {
+        out += ch;
+        continue;
+      }
+      const next = this.s[this.i++];
+      if (next === '\\' || next === '"') out += next;
+      else if (next === 'n') out += '\n';
+      else this.fail(`invalid escape sequence "\\${next ?? ''}"`);
+    }
+    return this.fail('unterminated label value');
+  }
+}
