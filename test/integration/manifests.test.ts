@@ -7,6 +7,19 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubectlPath } from '../helpers/kubectl.js';
 
+// Only the fields the assertions read.
+interface Container {
+  securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean; capabilities: { drop: string[] } };
+  readinessProbe: { httpGet: unknown };
+  livenessProbe: { httpGet: unknown };
+  ports: { name: string; containerPort: number }[];
+}
+interface PodSpec {
+  securityContext: { runAsNonRoot: boolean };
+  containers: Container[];
+  affinity: { podAntiAffinity?: unknown };
+}
+
 interface Obj {
   apiVersion: string;
   kind: string;
@@ -77,16 +90,16 @@ describe('manifests', function () {
 
   it('runs 2 hardened replicas with probes on :8080, a PDB and a named https Service port', () => {
     const objs = variants.base!;
-    const dep = objs.find((o) => o.kind === 'Deployment') as Obj & { spec: { replicas: number; template: { spec: Record<string, any> } } };
+    const dep = objs.find((o) => o.kind === 'Deployment') as Obj & { spec: { replicas: number; template: { spec: PodSpec } } };
     expect(dep.spec.replicas).to.equal(2);
     const pod = dep.spec.template.spec;
-    const c = pod.containers[0];
+    const c = pod.containers[0]!;
     expect(pod.securityContext.runAsNonRoot).to.equal(true);
     expect(c.securityContext).to.deep.include({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(c.securityContext.capabilities.drop).to.deep.equal(['ALL']);
     expect(c.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 'http-metrics' });
     expect(c.livenessProbe.httpGet).to.deep.equal({ path: '/livez', port: 'http-metrics' });
-    expect(c.ports.find((p: { name: string }) => p.name === 'http-metrics').containerPort).to.equal(8080);
+    expect(c.ports.find((p) => p.name === 'http-metrics')?.containerPort).to.equal(8080);
     expect(pod.affinity.podAntiAffinity).to.exist;
     expect(objs.find((o) => o.kind === 'PodDisruptionBudget')?.spec?.minAvailable).to.equal(1);
     const svc = objs.find((o) => o.kind === 'Service') as Obj & { spec: { ports: { name: string; port: number; targetPort: string }[] } };
