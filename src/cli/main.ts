@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { errorMessage } from '../util/errors.js';
+import { doctorCommand } from './doctor.js';
 import { serveCommand } from './serve.js';
 
 const program = new Command('ai-metrics-adapter')
@@ -9,6 +10,7 @@ const program = new Command('ai-metrics-adapter')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 serveCommand(program);
+doctorCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,1 @@
+export { runDoctor, type DoctorOptions, type DoctorResult } from './run.js';
