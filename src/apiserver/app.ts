@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { CustomMetricsProvider, ExternalMetricsProvider } from '../provider/index.js';
 import type { Logger } from '../util/log.js';
 import { errorMessage } from '../util/errors.js';
@@ -18,6 +18,8 @@ export interface ApiAppOptions {
   readonly external: ExternalMetricsProvider;
   readonly checks: readonly ReadinessCheck[];
   readonly metrics?: RequestObserver;
+  /** Authentication and authorization (cluster mode); runs after the cheap request checks, before any handler. */
+  readonly auth?: RequestHandler;
   readonly log: Logger;
 }
 
@@ -39,6 +41,7 @@ export function createApiApp(opts: ApiAppOptions): Express {
   if (opts.metrics) app.use(observe(opts.metrics));
   app.use(healthRouter(opts.checks));
   app.use(guard);
+  if (opts.auth) app.use(opts.auth);
   app.get('/version', (_req, res) => void res.json(versionInfo()));
   discoveryRoutes(app, docs);
   app.get(/^\/apis\/custom\.metrics\.k8s\.io\/(v1beta1|v1beta2)\/.+/, (req, res) => {

@@ -8,8 +8,17 @@ export interface ServeFlags {
   bindAddress?: string;
   securePort?: number;
   httpPort?: number;
+  grpcPort?: number;
+  grpcTlsCertFile?: string;
+  grpcTlsKeyFile?: string;
+  grpcClientCaFile?: string;
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
+  clientCaFile?: string;
+  requestheaderClientCaFile?: string;
+  requestheaderAllowedNames?: string[];
+  serviceName?: string;
+  serviceNamespace?: string;
   redisUrl?: string[];
   bullmqPrefix?: string[];
   prometheusUrl?: string;
@@ -40,8 +49,17 @@ export function addServeFlags(cmd: Command): Command {
     .option('--bind-address <ip>', 'address to listen on (default 127.0.0.1 standalone, 0.0.0.0 in cluster mode)')
     .option('--secure-port <port>', 'HTTPS port of the metrics APIs (default 6443)', port('--secure-port'))
     .option('--http-port <port>', 'plain HTTP port for /metrics and probes (default 8080)', port('--http-port'))
+    .option('--grpc-port <port>', 'gRPC port of the KEDA external scaler (default 6000)', port('--grpc-port'))
+    .option('--grpc-tls-cert-file <file>', 'KEDA scaler serving certificate (PEM); plaintext gRPC when omitted')
+    .option('--grpc-tls-key-file <file>', 'KEDA scaler serving key (PEM)')
+    .option('--grpc-client-ca-file <file>', 'CA that signs KEDA\'s client certificates; requires them (mutual TLS)')
     .option('--tls-cert-file <file>', 'serving certificate (PEM); self-signed when omitted')
     .option('--tls-private-key-file <file>', 'serving key (PEM)')
+    .option('--client-ca-file <file>', 'cluster mode: CA for client certificates (user = CN, groups = O), besides the cluster\'s client-ca-file')
+    .option('--requestheader-client-ca-file <file>', 'cluster mode: front-proxy CA, instead of the one in kube-system/extension-apiserver-authentication')
+    .option('--requestheader-allowed-names <cn>', 'with --requestheader-client-ca-file: front-proxy CNs allowed; repeatable or comma list (default any)', list)
+    .option('--service-name <name>', 'Service the APIServices point at; names the self-signed certificate (default ai-metrics-adapter)')
+    .option('--service-namespace <ns>', 'namespace of that Service (default $POD_NAMESPACE, else ai-metrics-adapter)')
     .option('--redis-url <url>', 'Redis holding BullMQ queues; repeatable or comma list (default $REDIS_URL, standalone: redis://127.0.0.1:6379)', list)
     .option('--bullmq-prefix <prefix>', 'BullMQ key prefix; repeatable or comma list (default bull)', list)
     .option('--prometheus-url <url>', 'Prometheus for storage metrics, GPU metrics without --dcgm-url, and rules')
@@ -61,6 +79,15 @@ export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
   'dcgm.namespaceLabel': '--dcgm-namespace-label',
   logLevel: '--log-level',
   bindAddress: '--bind-address',
+  grpcPort: '--grpc-port',
+  grpcTlsCertFile: '--grpc-tls-cert-file',
+  grpcTlsKeyFile: '--grpc-tls-key-file',
+  grpcClientCaFile: '--grpc-client-ca-file',
+  'auth.clientCaFile': '--client-ca-file',
+  'auth.requestheaderClientCaFile': '--requestheader-client-ca-file',
+  'auth.requestheaderAllowedNames': '--requestheader-allowed-names',
+  serviceName: '--service-name',
+  serviceNamespace: '--service-namespace',
 };
 
 /** Overlays the flags that were given on a raw config object (as parsed from YAML). */
@@ -75,8 +102,20 @@ export function overlayFlags(raw: Record<string, unknown>, f: ServeFlags): Recor
   set(out, 'bindAddress', f.bindAddress);
   set(out, 'securePort', f.securePort);
   set(out, 'httpPort', f.httpPort);
+  set(out, 'grpcPort', f.grpcPort);
+  set(out, 'grpcTlsCertFile', f.grpcTlsCertFile);
+  set(out, 'grpcTlsKeyFile', f.grpcTlsKeyFile);
+  set(out, 'grpcClientCaFile', f.grpcClientCaFile);
   set(out, 'tlsCertFile', f.tlsCertFile);
   set(out, 'tlsPrivateKeyFile', f.tlsPrivateKeyFile);
+  set(out, 'serviceName', f.serviceName);
+  set(out, 'serviceNamespace', f.serviceNamespace);
+  if (f.clientCaFile || f.requestheaderClientCaFile || f.requestheaderAllowedNames) {
+    const a = section('auth');
+    set(a, 'clientCaFile', f.clientCaFile);
+    set(a, 'requestheaderClientCaFile', f.requestheaderClientCaFile);
+    set(a, 'requestheaderAllowedNames', f.requestheaderAllowedNames);
+  }
   set(out, 'logLevel', f.logLevel);
   if (f.redisUrl || f.bullmqPrefix) {
     const b = section('bullmq');

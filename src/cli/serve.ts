@@ -19,6 +19,12 @@ function checkPairs(c: Config): void {
   if ((c.tlsCertFile === undefined) !== (c.tlsPrivateKeyFile === undefined)) {
     throw new ConfigError('--tls-cert-file and --tls-private-key-file must be given together');
   }
+  if ((c.grpcTlsCertFile === undefined) !== (c.grpcTlsKeyFile === undefined)) {
+    throw new ConfigError('--grpc-tls-cert-file and --grpc-tls-key-file must be given together');
+  }
+  if (c.grpcClientCaFile !== undefined && c.grpcTlsCertFile === undefined) {
+    throw new ConfigError('--grpc-client-ca-file needs --grpc-tls-cert-file and --grpc-tls-key-file (mutual TLS runs over TLS)');
+  }
   if (c.prometheus.gpu === true && c.dcgm.urls.length > 0) {
     throw new ConfigError('prometheus.gpu: GPU metrics come from either dcgm.urls (--dcgm-url) or Prometheus, not both');
   }

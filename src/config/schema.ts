@@ -50,6 +50,21 @@ const bullmqSchema = z.strictObject({
   discoveryIntervalSeconds: seconds(15),
 });
 
+/** Cluster mode's delegated authentication/authorization (Go's --client-ca-file, --requestheader-*, cache TTLs). */
+const authSchema = z.strictObject({
+  /** Extra CA for direct client certificates (user = CN, groups = O), besides the ConfigMap's client-ca-file. */
+  clientCaFile: z.string().optional(),
+  /** Front-proxy CA; replaces the ConfigMap's requestheader settings (headers X-Remote-User/-Group/-Extra-). */
+  requestheaderClientCaFile: z.string().optional(),
+  /** With requestheaderClientCaFile: CNs allowed to assert users; empty = any certificate that CA signed. */
+  requestheaderAllowedNames: z.array(z.string().min(1)).default([]),
+  /** How often kube-system/extension-apiserver-authentication and the CA files are re-read. */
+  configMapRefreshSeconds: seconds(60),
+  tokenCacheSeconds: seconds(10),
+  allowCacheSeconds: seconds(10),
+  denyCacheSeconds: seconds(10),
+});
+
 const metricOverrideSchema = z.strictObject({
   maxAgeSeconds: z.number().positive().optional(),
   aggregation: z.enum(['mean', 'max', 'sum']).optional(),
@@ -61,8 +76,19 @@ export const configSchema = z.strictObject({
   bindAddress: z.string().optional(),
   securePort: z.number().int().min(0).max(65535).default(6443),
   httpPort: z.number().int().min(0).max(65535).default(8080),
+  /** KEDA external scaler (gRPC); plaintext unless grpcTlsCertFile/grpcTlsKeyFile are set. */
+  grpcPort: z.number().int().min(0).max(65535).default(6000),
+  grpcTlsCertFile: z.string().optional(),
+  grpcTlsKeyFile: z.string().optional(),
+  /** With a client CA, KEDA must present a certificate it signed (mutual TLS). */
+  grpcClientCaFile: z.string().optional(),
   tlsCertFile: z.string().optional(),
   tlsPrivateKeyFile: z.string().optional(),
+  /** The Service the APIServices point at; the self-signed certificate is for `<serviceName>.<serviceNamespace>.svc`. */
+  serviceName: z.string().min(1).default('ai-metrics-adapter'),
+  /** Default: $POD_NAMESPACE, else ai-metrics-adapter. */
+  serviceNamespace: z.string().min(1).optional(),
+  auth: authSchema.default(authSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where standalone mode writes its kubeconfig and certificate. */
   localDir: z.string().default('.local'),

@@ -6,9 +6,12 @@ import type { ClusterAccess } from '../kube/index.js';
 import { LiveObjects } from '../kube/index.js';
 import { StoreProvider } from '../provider/index.js';
 import { MetricStore, Poller } from '../store/index.js';
-import { createApiApp, resolveResource, readServingCert, selfSignedCert, type ServingCert, type ReadinessCheck } from '../apiserver/index.js';
+import { createApiApp, resolveResource, selfSignedCert, ServingTls, type ServingCert, type ReadinessCheck } from '../apiserver/index.js';
+import { DelegatedAuth } from '../auth/index.js';
 import { SelfMetrics, createHttpApp } from '../exporter/index.js';
 import { writeStandaloneKubeconfig } from '../cli/standalone.js';
+import { KedaGrpcServer, type ScalerTls } from '../keda/index.js';
+import { BullmqSource } from '../sources/bullmq.js';
 import type { Logger } from '../util/log.js';
 import { buildCatalog } from './catalog.js';
 import { buildSources } from './sources.js';
@@ -22,7 +25,7 @@ export interface AdapterOptions {
   readonly log: Logger;
 }
 
-/** The running `serve` process: store, pollers, object watch and the two listeners. */
+/** The running `serve` process: store, pollers, object watch, the two HTTP listeners and the KEDA gRPC scaler. */
 export class Adapter {
   readonly store: MetricStore;
   readonly metrics: SelfMetrics;
@@ -30,6 +33,12 @@ export class Adapter {
   private readonly objects?: LiveObjects;
   private https?: HttpsServer;
   private http?: HttpServer;
+  private grpc?: KedaGrpcServer;
+  /** Cluster mode: delegated authentication and authorization. */
+  private readonly auth?: DelegatedAuth;
+  private tls?: ServingTls;
+  /** BullMQ sources, whose queues KEDA push streams watch. */
+  private readonly queueSources: BullmqSource[];
   /** Where standalone mode wrote its kubeconfig. */
   kubeconfigPath?: string;
 
@@ -37,45 +46,72 @@ export class Adapter {
     const { config, access, log } = opts;
     this.store = new MetricStore(buildCatalog(config));
     this.metrics = new SelfMetrics(this.store);
-    this.pollers = buildSources(config, log).map(
+    const planned = buildSources(config, log);
+    this.queueSources = planned.map((p) => p.source).filter((s): s is BullmqSource => s instanceof BullmqSource);
+    this.pollers = planned.map(
       ({ source, poll }) => new Poller(source, this.store, poll, log.child({ component: 'poller' }), this.metrics),
     );
-    if (access.mode === 'cluster') this.objects = new LiveObjects(access.kubeConfig, log.child({ component: 'kube' }));
+    if (access.mode === 'cluster') {
+      this.objects = new LiveObjects(access.kubeConfig, log.child({ component: 'kube' }));
+      this.auth = DelegatedAuth.forCluster(access.kubeConfig, config.auth, log.child({ component: 'auth' }));
+    }
   }
 
   get securePort(): number {
     return (this.https?.address() as AddressInfo | null)?.port ?? 0;
   }
 
+  /** PEM of the certificate the HTTPS listener presents now. */
+  get servingCertPem(): string {
+    return this.tls?.cert.cert ?? '';
+  }
+
   get httpPort(): number {
     return (this.http?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  get grpcPort(): number {
+    return this.grpc?.port ?? 0;
   }
 
   /** Listens first (discovery must answer at once), then starts polling and watching. */
   async start(): Promise<void> {
     const { config, access, log } = this.opts;
     const host = config.bindAddress ?? (access.mode === 'standalone' ? '127.0.0.1' : '0.0.0.0');
-    const cert = await this.servingCert(host);
+    const tls = (this.tls = await ServingTls.load({
+      certFile: config.tlsCertFile, keyFile: config.tlsPrivateKeyFile, selfSigned: () => this.selfSignedCert(host), log: log.child({ component: 'tls' }),
+    }));
+    // Before listening, so the aggregator's first probe already finds the front-proxy CA.
+    await this.auth?.start();
     const provider = new StoreProvider({ store: this.store, resolveResource, objects: this.objects });
     const checks = this.readinessChecks();
-    const api = createApiApp({ custom: provider, external: provider, checks, metrics: this.metrics, log: log.child({ component: 'api' }) });
-    this.https = createHttpsServer({ cert: cert.cert, key: cert.key, minVersion: 'TLSv1.2' }, api);
+    const api = createApiApp({ custom: provider, external: provider, checks, metrics: this.metrics, auth: this.auth?.middleware, log: log.child({ component: 'api' }) });
+    this.https = createHttpsServer(tls.serverOptions(this.auth !== undefined), api);
+    tls.attach(this.https);
+    this.auth?.onAcceptedCAs((pem) => tls.setClientCAs(pem));
     this.https.keepAliveTimeout = KEEP_ALIVE_MS;
     this.https.headersTimeout = KEEP_ALIVE_MS + 5_000;
     this.http = createHttpServer(createHttpApp(this.metrics.registry, checks));
     await listen(this.https, config.securePort, host);
     await listen(this.http, config.httpPort, host);
+    this.grpc = new KedaGrpcServer({
+      store: this.store, provider, queueSources: this.queueSources, tls: grpcTls(config),
+      ready: () => checks.every((c) => c.ready()), registry: this.metrics.registry, log: log.child({ component: 'keda' }),
+    });
+    await this.grpc.start(host, config.grpcPort);
     if (access.mode === 'standalone') {
       const server = `https://${host === '0.0.0.0' ? '127.0.0.1' : host}:${this.securePort}`;
-      this.kubeconfigPath = writeStandaloneKubeconfig(config.localDir, server, cert.cert);
+      this.kubeconfigPath = writeStandaloneKubeconfig(config.localDir, server, tls.cert.cert);
     }
-    log.info({ mode: access.mode, securePort: this.securePort, httpPort: this.httpPort, host, kubeconfig: this.kubeconfigPath }, 'serving');
+    log.info({ mode: access.mode, securePort: this.securePort, httpPort: this.httpPort, grpcPort: this.grpcPort, host, kubeconfig: this.kubeconfigPath }, 'serving');
     for (const p of this.pollers) void p.start();
     if (this.objects) void this.objects.start().catch((err) => log.error({ err: String(err) }, 'object watch failed'));
   }
 
   async stop(): Promise<void> {
-    await Promise.all([close(this.https), close(this.http)]);
+    this.auth?.stop();
+    this.tls?.stop();
+    await Promise.all([close(this.https), close(this.http), this.grpc?.stop()]);
     await Promise.all(this.pollers.map((p) => p.stop()));
     await this.objects?.stop();
   }
@@ -84,16 +120,24 @@ export class Adapter {
     const checks: ReadinessCheck[] = [{ name: 'first-poll', ready: () => this.store.allPolledOnce() }];
     const objects = this.objects;
     if (objects) checks.push({ name: 'object-watch', ready: () => objects.synced });
+    const auth = this.auth;
+    if (auth) checks.push({ name: 'authentication-config', ready: () => auth.ready });
     return checks;
   }
 
-  private async servingCert(host: string): Promise<ServingCert> {
-    const { config } = this.opts;
-    if (config.tlsCertFile && config.tlsPrivateKeyFile) return readServingCert(config.tlsCertFile, config.tlsPrivateKeyFile);
-    const ns = process.env.POD_NAMESPACE ?? 'ai-metrics-adapter';
+  /** Valid for the Service name the aggregator dials (`<service>.<namespace>.svc`) and for loopback. */
+  private selfSignedCert(host: string): Promise<ServingCert> {
+    const { serviceName: svc, serviceNamespace } = this.opts.config;
+    const ns = serviceNamespace ?? process.env.POD_NAMESPACE ?? 'ai-metrics-adapter';
     const ips = ['127.0.0.1', ...(host !== '0.0.0.0' && host !== '127.0.0.1' ? [host] : [])];
-    return selfSignedCert(['localhost', `ai-metrics-adapter.${ns}.svc`], ips);
+    return selfSignedCert([`${svc}.${ns}.svc`, `${svc}.${ns}.svc.cluster.local`, `${svc}.${ns}`, svc, 'localhost'], ips);
   }
+}
+
+function grpcTls(config: Config): ScalerTls | undefined {
+  const { grpcTlsCertFile: certFile, grpcTlsKeyFile: keyFile, grpcClientCaFile: clientCaFile } = config;
+  if (certFile === undefined || keyFile === undefined) return undefined;
+  return { certFile, keyFile, ...(clientCaFile !== undefined ? { clientCaFile } : {}) };
 }
 
 function listen(server: HttpServer | HttpsServer, port: number, host: string): Promise<void> {

@@ -48,11 +48,13 @@ const EXTERNAL: Target = { kind: 'external' };
 export class BullmqSource implements Source {
   readonly id: string;
   readonly metrics: readonly string[] = [REDIS_QUEUE_DEPTH];
-  private readonly endpoint: RedisEndpoint;
+  readonly endpoint: RedisEndpoint;
   private readonly conn: RedisConnection;
-  private readonly prefixes: readonly string[];
+  readonly prefixes: readonly string[];
   private readonly explicit: readonly QueueRef[];
   private discovered: readonly QueueRef[] = [];
+  /** Queues someone waits on (KEDA push streams): read by every poll, discovered or not. */
+  private readonly watched = new Map<string, QueueRef>();
   private lastDiscoveryMs: number | undefined;
 
   constructor(private readonly opts: BullmqSourceOptions) {
@@ -81,6 +83,27 @@ export class BullmqSource implements Source {
     }
   }
 
+  /** Reads one queue now, for a caller that cannot wait for the next poll; [] when it does not exist. */
+  async readQueue(prefix: string, name: string, signal: AbortSignal): Promise<MetricPoint[]> {
+    try {
+      await this.conn.ready(signal);
+      const [read] = await readQueues(this.conn, [queueRef(prefix, name)], signal);
+      return read && queueExists(read.raw) ? queuePoints(read) : [];
+    } catch (err) {
+      if (signal.aborted && err === signal.reason) throw err;
+      throw this.conn.describe(err);
+    }
+  }
+
+  /** Keeps `prefix:name` in every poll until unwatchQueue, so a new queue never waits for discovery. */
+  watchQueue(prefix: string, name: string): void {
+    this.watched.set(refKey(prefix, name), queueRef(prefix, name));
+  }
+
+  unwatchQueue(prefix: string, name: string): void {
+    this.watched.delete(refKey(prefix, name));
+  }
+
   close(): Promise<void> {
     return this.conn.close();
   }
@@ -101,11 +124,11 @@ export class BullmqSource implements Source {
     this.opts.logger?.debug({ source: this.id, queues: found.length }, 'bullmq queues discovered');
   }
 
-  /** Explicit queues first, then discovered ones not already listed. */
+  /** Explicit queues first, then discovered and watched ones not already listed. */
   private queueRefs(): QueueRef[] {
     const seen = new Set<string>();
-    return [...this.explicit, ...this.discovered].filter((ref) => {
-      const key = `${ref.prefix}\u0000${ref.name}`;
+    return [...this.explicit, ...this.discovered, ...this.watched.values()].filter((ref) => {
+      const key = refKey(ref.prefix, ref.name);
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
@@ -128,6 +151,10 @@ function queueRef(prefix: string, name: string): QueueRef {
   // BullMQ refuses such names; a key built from one could never be a queue's.
   if (name === '' || name.includes(':')) throw new Error(`invalid BullMQ queue name ${JSON.stringify(name)}`);
   return { prefix, name };
+}
+
+function refKey(prefix: string, name: string): string {
+  return `${prefix}\u0000${name}`;
 }
 
 function unique(items: readonly string[]): string[] {

@@ -33,6 +33,8 @@ interface SourceEntry extends SourceStatus {
   readonly id: string;
   readonly metrics: ReadonlySet<string>;
   index: SourceIndex;
+  /** The points `index` was built from, for partial replacement. */
+  points: readonly MetricPoint[];
 }
 
 /**
@@ -49,16 +51,28 @@ export class MetricStore {
   ) {}
 
   registerSource(id: string, metrics: readonly string[]): void {
-    this.sources.set(id, { id, metrics: new Set(metrics), index: SourceIndex.empty() });
+    this.sources.set(id, { id, metrics: new Set(metrics), index: SourceIndex.empty(), points: [] });
   }
 
   /** A successful poll: the source's points are exactly `points` from now on. */
   replace(id: string, points: readonly MetricPoint[], atMs: number = this.now()): void {
     const entry = this.entry(id);
-    entry.index = SourceIndex.build(points.filter((p) => Number.isFinite(p.value)));
+    entry.points = points.filter((p) => Number.isFinite(p.value));
+    entry.index = SourceIndex.build(entry.points);
     entry.lastAttemptMs = atMs;
     entry.lastSuccessMs = atMs;
     entry.lastError = undefined;
+  }
+
+  /**
+   * A successful read of part of a source (one BullMQ queue, re-read at once for a KEDA push
+   * stream): the source's points that `belongs` selects are exactly `points` from now on.
+   * Its health is left as the last full poll set it, since the rest was not read.
+   */
+  replaceSeries(id: string, belongs: (p: MetricPoint) => boolean, points: readonly MetricPoint[]): void {
+    const entry = this.entry(id);
+    entry.points = [...entry.points.filter((p) => !belongs(p)), ...points.filter((p) => Number.isFinite(p.value))];
+    entry.index = SourceIndex.build(entry.points);
   }
 
   /** A failed poll. Old points stay for diagnosis but are no longer served. */

@@ -12,6 +12,8 @@ import { freePort } from './ports.js';
 export interface AdapterProcess {
   readonly securePort: number;
   readonly httpPort: number;
+  /** The KEDA external scaler's gRPC port. */
+  readonly grpcPort: number;
   readonly kubeconfig: string;
   /** PEM of the self-signed serving certificate. */
   readonly ca: string;
@@ -28,9 +30,9 @@ process.on('exit', () => {
 /** `config` is merged into the YAML config file; `args` are extra serve flags. */
 export async function startAdapter(config: Record<string, unknown>, args: readonly string[] = []): Promise<AdapterProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ama-adapter-'));
-  const [securePort, httpPort] = [await freePort(), await freePort()];
+  const [securePort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
   const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, stringify({ localDir: dir, securePort, httpPort, logLevel: 'debug', ...config }));
+  writeFileSync(configFile, stringify({ localDir: dir, securePort, httpPort, grpcPort, logLevel: 'debug', ...config }));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--standalone', '--config', configFile, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, REDIS_URL: undefined },
@@ -52,6 +54,7 @@ export async function startAdapter(config: Record<string, unknown>, args: readon
   return {
     securePort,
     httpPort,
+    grpcPort: Number(config.grpcPort ?? grpcPort),
     kubeconfig: join(dir, 'kubeconfig'),
     ca: readFileSync(join(dir, 'serving-ca.crt'), 'utf8'),
     output: () => out,

@@ -1,0 +1,11 @@
+export { DelegatedAuth, type AuthSettings } from './delegated-auth.js';
+export { AuthConfigSource, AUTH_CONFIGMAP, type AuthSnapshot, type RequestHeaderConfig } from './auth-config.js';
+export { DelegatingAuthenticator, type AuthnResult } from './authenticator.js';
+export { authMiddleware, isOpenPath } from './middleware.js';
+export { requestAttributes, type RequestAttributes } from './request-attributes.js';
+export { SarAuthorizer, sarSpec, type SarSpec, type SarStatus, type SarReviewer } from './subject-access-review.js';
+export { TokenAuthenticator, bearerToken, type TokenReviewer } from './token-review.js';
+export { verifyClientChain, parsePemBundle, type CertCheck } from './cert-chain.js';
+export { parseSubject } from './distinguished-name.js';
+export { kubeAuthApi, type KubeAuthApi } from './kube-reviews.js';
+export type { UserInfo } from './user.js';
