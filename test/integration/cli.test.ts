@@ -22,6 +22,8 @@ describe('serve command line', function () {
     for (const flag of [
       '--config', '--kubeconfig', '--standalone', '--bind-address', '--secure-port', '--http-port', '--tls-cert-file',
       '--tls-private-key-file', '--redis-url', '--bullmq-prefix', '--prometheus-url', '--dcgm-url', '--log-level',
+      '--grpc-port', '--grpc-tls-cert-file', '--grpc-tls-key-file', '--grpc-client-ca-file', '--client-ca-file',
+      '--requestheader-client-ca-file', '--requestheader-allowed-names', '--service-name', '--service-namespace',
     ]) expect(r.out).to.contain(flag);
   });
 
