@@ -4,6 +4,7 @@ import { ConfigError } from '../config/index.js';
 import { errorMessage } from '../util/errors.js';
 import { doctorCommand } from './doctor.js';
 import { serveCommand } from './serve.js';
+import { nodeScalerCommand } from '../nodescaler/index.js';
 
 const program = new Command('ai-metrics-adapter')
   .description('Kubernetes custom and external metrics for GPU, storage and BullMQ workloads')
@@ -11,6 +12,7 @@ const program = new Command('ai-metrics-adapter')
   .exitOverride();
 serveCommand(program);
 doctorCommand(program);
+nodeScalerCommand(program);
 
 try {
   await program.parseAsync(process.argv);
