@@ -8,7 +8,7 @@ import { StoreProvider } from '../provider/index.js';
 import { MetricStore, Poller } from '../store/index.js';
 import { createApiApp, resolveResource, selfSignedCert, ServingTls, type ServingCert, type ReadinessCheck } from '../apiserver/index.js';
 import { DelegatedAuth } from '../auth/index.js';
-import { SelfMetrics, createHttpApp } from '../exporter/index.js';
+import { SelfMetrics, createHttpApp, registerQueueExporter } from '../exporter/index.js';
 import { writeStandaloneKubeconfig } from '../cli/standalone.js';
 import { KedaGrpcServer, type ScalerTls } from '../keda/index.js';
 import { BullmqSource } from '../sources/bullmq.js';
@@ -46,6 +46,7 @@ export class Adapter {
     const { config, access, log } = opts;
     this.store = new MetricStore(buildCatalog(config));
     this.metrics = new SelfMetrics(this.store);
+    registerQueueExporter(this.store, this.metrics.registry);
     const planned = buildSources(config, log);
     this.queueSources = planned.map((p) => p.source).filter((s): s is BullmqSource => s instanceof BullmqSource);
     this.pollers = planned.map(

@@ -111,6 +111,21 @@ export class MetricStore {
       .map((s) => ({ source: s.id, ageMs: now - (s.index.newestMs ?? now) }));
   }
 
+  /**
+   * Each source of an external metric with its points, and whether they may be served now
+   * (last poll succeeded within the metric's maxAge). For exporters that re-publish series.
+   */
+  externalBySource(metric: string): { source: string; ok: boolean; points: MetricPoint[] }[] {
+    const def = this.catalog.externalMetric(metric);
+    if (!def) return [];
+    const now = this.now();
+    return this.providers(metric).map((s) => ({
+      source: s.id,
+      ok: isHealthy(s, now, def.maxAgeMs),
+      points: s.index.externalPoints(metric),
+    }));
+  }
+
   /** Object names with fresh data for `metric` on `resource` in `namespace` (standalone listing). */
   knownObjects(metric: string, resource: string, namespace: string | undefined): ReadResult<string[]> {
     const checked = this.checkCustom(metric);
