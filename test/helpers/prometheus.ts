@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
+import { track } from './cleanup.js';
 
 const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 
@@ -38,23 +39,9 @@ export interface PrometheusServer {
   cleanup(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-const dirs = new Set<string>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
 export async function startPrometheus(targets: readonly ScrapeTarget[]): Promise<PrometheusServer> {
-  installExitHook();
   const dir = mkdtempSync(join(tmpdir(), 'ama-prometheus-'));
-  dirs.add(dir);
+  track.dir(dir);
   writeFileSync(join(dir, 'prometheus.yml'), configText(targets));
   const server = new PrometheusProcess(await freePort(), dir, targets.length);
   try {
@@ -105,14 +92,13 @@ class PrometheusProcess implements PrometheusServer {
     ];
     const child = spawn(PROMETHEUS_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    live.add(child);
+    track.child(child);
     const keep = (chunk: Buffer): void => {
       this.log = (this.log + chunk.toString()).slice(-4000);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     child.once('exit', () => {
-      live.delete(child);
       if (this.child === child) this.child = undefined;
     });
     const startedSec = Date.now() / 1000;
@@ -135,7 +121,7 @@ class PrometheusProcess implements PrometheusServer {
   async cleanup(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
-    dirs.delete(this.dir);
+    track.forgetDir(this.dir);
   }
 
   async query(promql: string): Promise<QuerySample[]> {

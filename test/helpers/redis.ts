@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './ports.js';
+import { track } from './cleanup.js';
 
 const run = promisify(execFile);
 const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -39,24 +40,10 @@ export interface RedisServerOptions {
   readonly port?: number;
 }
 
-const live = new Set<ChildProcess>();
-const dirs = new Set<string>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
-  installExitHook();
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'ama-redis-'));
-  dirs.add(dir);
+  track.dir(dir);
   const server = new RedisProcess(port, dir, options.args ?? []);
   try {
     await server.start();
@@ -87,12 +74,11 @@ class RedisProcess implements RedisServer {
     args.push('--dir', this.dir, '--daemonize', 'no', '--protected-mode', 'no', ...this.args);
     const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    live.add(child);
+    track.child(child);
     const keep = (chunk: Buffer) => (this.log = (this.log + chunk.toString()).slice(-4000));
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     child.once('exit', () => {
-      live.delete(child);
       if (this.child === child) this.child = undefined;
     });
     await waitForPong(this.port, child, () => this.log);
@@ -127,7 +113,7 @@ class RedisProcess implements RedisServer {
   async cleanup(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
-    dirs.delete(this.dir);
+    track.forgetDir(this.dir);
   }
 }
 
