@@ -89,7 +89,12 @@ describe('keda wire contract (proto/externalscaler.proto vs keda-spec.md §1.3)'
   const rows = tableRows(readFileSync(FIXTURE, 'utf8'));
 
   it('the fixture table is the research table', function () {
-    if (!existsSync(RESEARCH)) this.skip();
+    // The research copy lives beside the repository (../shared), as it does on CI; a checkout
+    // without it can only compare against the fixture, so only there is this check skipped.
+    if (!existsSync(RESEARCH)) {
+      if (process.env.CI === 'true') throw new Error(`${RESEARCH} is missing: CI must provide ../shared`);
+      this.skip();
+    }
     expect(tableRows(section13(readFileSync(RESEARCH, 'utf8')))).to.deep.equal(rows);
   });
 
