@@ -1,4 +1,4 @@
-export { createApiApp, type ApiAppOptions, type RequestObserver } from './app.js';
+export { createApiApp, createApiHandler, type ApiAppOptions, type RequestObserver } from './app.js';
 export { healthRouter, type ReadinessCheck } from './health.js';
 export { resolveResource, KNOWN_RESOURCES } from './resources.js';
 export { parseSelector, everything, SelectorParseError } from './selector.js';

@@ -7,7 +7,7 @@ import { renderCustomList, renderExternalList, type CustomVersion } from './wire
 import { pathTail, queryParam } from './request.js';
 
 /** The result of one metrics request: a body to send with 200, or a Status. */
-type Answer = { readonly ok: true; readonly body: unknown } | { readonly ok: false; readonly status: StatusResponse };
+export type Answer = { readonly ok: true; readonly metric: string; readonly body: unknown } | { readonly ok: false; readonly status: StatusResponse };
 
 /** `GET /apis/custom.metrics.k8s.io/<version>/...`: paths A–E of the spec. */
 export function answerCustom(req: Request, version: CustomVersion, provider: CustomMetricsProvider): Answer {
@@ -25,7 +25,7 @@ export function answerCustom(req: Request, version: CustomVersion, provider: Cus
             path.metric,
             metricSelector,
           );
-    return { ok: true, body: renderCustomList(version, items, metricSelector) };
+    return { ok: true, metric: path.metric, body: renderCustomList(version, items, metricSelector) };
   } catch (err) {
     return { ok: false, status: fromError(err) };
   }
@@ -37,7 +37,7 @@ export function answerExternal(req: Request, provider: ExternalMetricsProvider):
   if (isPathError(path)) return { ok: false, status: fromPathError(path) };
   try {
     const selector = parseSelector(queryParam(req, 'labelSelector'));
-    return { ok: true, body: renderExternalList(provider.getExternalMetric(path.namespace, path.metric, selector)) };
+    return { ok: true, metric: path.metric, body: renderExternalList(provider.getExternalMetric(path.namespace, path.metric, selector)) };
   } catch (err) {
     return { ok: false, status: fromError(err) };
   }

@@ -38,6 +38,14 @@ export class ParsedSelector implements Selector {
     return this.requirements.some((r) => r.key === key);
   }
 
+  pinnedValues(): ReadonlyMap<string, readonly string[]> {
+    const pinned = new Map<string, readonly string[]>();
+    for (const r of this.requirements) {
+      if (r.operator === '=' || r.operator === '==' || r.operator === 'in') pinned.set(r.key, r.values);
+    }
+    return pinned;
+  }
+
   /** Go's `labels.Selector.String()`: `a=b,c in (d,e),!f`. */
   toString(): string {
     return this.requirements.map(requirementString).join(',');

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { KubeConfig } from '@kubernetes/client-node';
 import { runDoctor } from '../doctor/index.js';
 import { ConfigError } from '../config/index.js';
 
@@ -25,6 +24,8 @@ export function doctorCommand(program: Command): Command {
     .option('--kubeconfig <file>', 'kubeconfig of the cluster or of a standalone adapter (default: $KUBECONFIG, then .local/kubeconfig)')
     .option('--namespace <ns>', 'namespace for the sample HPA queries', 'default')
     .action(async (flags: DoctorFlags) => {
+      // Imported on use: every other subcommand would otherwise pay for loading @kubernetes/client-node.
+      const { KubeConfig } = await import('@kubernetes/client-node');
       const kc = new KubeConfig();
       kc.loadFromFile(kubeconfigFile(flags.kubeconfig));
       const result = await runDoctor({ kubeConfig: kc, namespace: flags.namespace });

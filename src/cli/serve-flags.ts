@@ -22,6 +22,8 @@ export interface ServeFlags {
   redisUrl?: string[];
   bullmqPrefix?: string[];
   prometheusUrl?: string;
+  prometheusAdapterConfig?: string;
+  prometheusAdapterConfigStrict?: boolean;
   dcgmUrl?: string[];
   dcgmPodLabel?: string;
   dcgmNamespaceLabel?: string;
@@ -63,6 +65,8 @@ export function addServeFlags(cmd: Command): Command {
     .option('--redis-url <url>', 'Redis holding BullMQ queues; repeatable or comma list (default $REDIS_URL, standalone: redis://127.0.0.1:6379)', list)
     .option('--bullmq-prefix <prefix>', 'BullMQ key prefix; repeatable or comma list (default bull)', list)
     .option('--prometheus-url <url>', 'Prometheus for storage metrics, GPU metrics without --dcgm-url, and rules')
+    .option('--prometheus-adapter-config <file>', 'prometheus-adapter rules file (rules, externalRules) served from --prometheus-url')
+    .option('--prometheus-adapter-config-strict', 'unsupported prometheus-adapter features are start-up errors, not warnings')
     .option('--dcgm-url <url>', 'dcgm-exporter /metrics URL; repeatable or comma list', list)
     .option('--dcgm-pod-label <name>', 'label carrying the pod name on DCGM series (default pod; e.g. exported_pod)')
     .option('--dcgm-namespace-label <name>', 'label carrying the namespace on DCGM series (default namespace)')
@@ -74,6 +78,8 @@ export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
   'bullmq.urls': '--redis-url',
   'bullmq.prefixes': '--bullmq-prefix',
   'prometheus.url': '--prometheus-url',
+  'prometheus.adapter.config': '--prometheus-adapter-config',
+  'prometheus.adapter.strict': '--prometheus-adapter-config-strict',
   'dcgm.urls': '--dcgm-url',
   'dcgm.podLabel': '--dcgm-pod-label',
   'dcgm.namespaceLabel': '--dcgm-namespace-label',
@@ -123,6 +129,12 @@ export function overlayFlags(raw: Record<string, unknown>, f: ServeFlags): Recor
     set(b, 'prefixes', f.bullmqPrefix);
   }
   if (f.prometheusUrl) set(section('prometheus'), 'url', f.prometheusUrl);
+  if (f.prometheusAdapterConfig || f.prometheusAdapterConfigStrict) {
+    const p = section('prometheus');
+    const a = (p.adapter = { ...((p.adapter as Record<string, unknown> | undefined) ?? {}) }) as Record<string, unknown>;
+    set(a, 'config', f.prometheusAdapterConfig);
+    set(a, 'strict', f.prometheusAdapterConfigStrict);
+  }
   if (f.dcgmUrl || f.dcgmPodLabel || f.dcgmNamespaceLabel) {
     const d = section('dcgm');
     set(d, 'urls', f.dcgmUrl);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfigFile, parseConfig, type Config } from '../config/index.js';
-import { resolveClusterAccess } from '../kube/index.js';
+import { planClusterAccess, resolveClusterAccess } from '../kube/index.js';
 import { Adapter } from '../serve/adapter.js';
 import { createLogger } from '../util/log.js';
 import { addServeFlags, FLAG_FOR_FIELD, overlayFlags, type ServeFlags } from './serve-flags.js';
@@ -25,6 +25,9 @@ function checkPairs(c: Config): void {
   if (c.grpcClientCaFile !== undefined && c.grpcTlsCertFile === undefined) {
     throw new ConfigError('--grpc-client-ca-file needs --grpc-tls-cert-file and --grpc-tls-key-file (mutual TLS runs over TLS)');
   }
+  if (c.prometheus.adapter.config !== undefined && c.prometheus.url === undefined) {
+    throw new ConfigError('--prometheus-adapter-config needs --prometheus-url (prometheus.url): the rules are queried there');
+  }
   if (c.prometheus.gpu === true && c.dcgm.urls.length > 0) {
     throw new ConfigError('prometheus.gpu: GPU metrics come from either dcgm.urls (--dcgm-url) or Prometheus, not both');
   }
@@ -33,7 +36,7 @@ function checkPairs(c: Config): void {
 /** BullMQ from $REDIS_URL, and in standalone mode from the local default Redis, when none is configured. */
 function withDefaultRedis(c: Config, flags: ServeFlags, env: NodeJS.ProcessEnv): Config {
   if (c.bullmq.urls.length > 0) return c;
-  const standalone = resolveClusterAccess({ kubeconfig: c.kubeconfig, standalone: c.standalone, env }).mode === 'standalone';
+  const standalone = planClusterAccess({ kubeconfig: c.kubeconfig, standalone: c.standalone, env }).mode === 'standalone';
   const url = env.REDIS_URL ?? (standalone ? 'redis://127.0.0.1:6379' : undefined);
   if (!url) return c;
   return parseConfig({ ...c, bullmq: { ...c.bullmq, urls: [url] } }, flags.config ?? 'REDIS_URL', FLAG_FOR_FIELD);
@@ -45,7 +48,7 @@ export function serveCommand(program: Command): Command {
     .action(async (flags: ServeFlags) => {
       const config = resolveServeConfig(flags);
       const log = createLogger(config.logLevel);
-      const access = resolveClusterAccess({ kubeconfig: config.kubeconfig, standalone: config.standalone });
+      const access = await resolveClusterAccess({ kubeconfig: config.kubeconfig, standalone: config.standalone });
       if (access.mode === 'standalone') log.info({ why: access.why }, 'standalone mode');
       const adapter = new Adapter({ config, access, log });
       await adapter.start();

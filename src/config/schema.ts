@@ -28,6 +28,15 @@ const ruleSchema = z.strictObject({
   maxAgeSeconds: z.number().positive().optional(),
 });
 
+/** `--prometheus-adapter-config`: a prometheus-adapter rules file served from prometheus.url (docs/prometheus-adapter.md). */
+const promAdapterSchema = z.strictObject({
+  config: z.string().min(1).optional(),
+  /** Unsupported features in that file are start-up errors instead of warnings. */
+  strict: z.boolean().default(false),
+  /** Series discovery period (prometheus-adapter's --metrics-relist-interval). */
+  relistIntervalSeconds: seconds(60),
+});
+
 const prometheusSchema = z.strictObject({
   url: url.optional(),
   intervalSeconds: seconds(15),
@@ -39,6 +48,7 @@ const prometheusSchema = z.strictObject({
   namespaceLabel: z.string().min(1).default('namespace'),
   headers: z.record(z.string(), z.string()).default({}),
   rules: z.array(ruleSchema).default([]),
+  adapter: promAdapterSchema.default(promAdapterSchema.parse({})),
 });
 
 const bullmqSchema = z.strictObject({
@@ -96,6 +106,8 @@ export const configSchema = z.strictObject({
   prometheus: prometheusSchema.default(prometheusSchema.parse({})),
   bullmq: bullmqSchema.default(bullmqSchema.parse({})),
   metrics: z.record(z.string(), metricOverrideSchema).default({}),
+  /** AIInferenceAutoscalerPolicy controller (cluster mode): status follows the metrics at least this often. */
+  policies: z.strictObject({ resyncSeconds: seconds(15) }).default({ resyncSeconds: 15 }),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -85,12 +85,13 @@ export async function discoveryChecks(target: Target): Promise<{ findings: Findi
   return { findings, lists };
 }
 
-/** The aggregator downloads OpenAPI; 404 makes it stop asking, anything else makes it retry forever. */
+/** The aggregator polls /openapi/v2 every minute and logs an error for anything but a valid spec. */
 export async function openApiCheck(target: Target, viaAggregator: boolean): Promise<Finding> {
   if (viaAggregator) return ok('OpenAPI', 'checked only against the adapter directly');
   const r = await target.get('/openapi/v2');
-  if (r.status === 404) return ok('OpenAPI /openapi/v2', 'answers 404, so the aggregator will not poll it');
-  return warn('OpenAPI /openapi/v2', transport(r), 'the aggregator retries with backoff and logs an error on anything but 200 or 404');
+  const spec = r.status === 200 ? parse<{ swagger?: string }>(r) : undefined;
+  if (spec?.swagger === '2.0') return ok('OpenAPI /openapi/v2', 'a valid Swagger 2.0 document, which the aggregator merges quietly');
+  return warn('OpenAPI /openapi/v2', transport(r), 'kube-apiserver logs "loading OpenAPI spec … failed" every minute unless this answers a Swagger 2.0 document');
 }
 
 /** One query per served metric, as the HPA would send it. */

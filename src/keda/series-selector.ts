@@ -28,6 +28,13 @@ export class SeriesSelector implements Selector {
     return this.equals.some(([k]) => k === key) || this.selectors.some((s) => s.mentions(key));
   }
 
+  pinnedValues(): ReadonlyMap<string, readonly string[]> {
+    const pinned = new Map<string, readonly string[]>();
+    for (const s of this.selectors) for (const [k, values] of s.pinnedValues?.() ?? []) pinned.set(k, values);
+    for (const [k, v] of this.equals) pinned.set(k, [v]);
+    return pinned;
+  }
+
   /** Selector-like text for messages and grouping keys (values are JSON-quoted). */
   toString(): string {
     const parts = this.selectors.map((s) => s.toString()).filter((s) => s !== '');

@@ -18,6 +18,9 @@ export class LiveObjects implements ObjectLister {
   private readonly nodes: ByName = new Map();
   private readonly stops: (() => Promise<void>)[] = [];
   private syncedCount = 0;
+  /** Bumped on every change, so an answer derived from these objects can be cached until the next one. */
+  generation = 0;
+  private stopped = false;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -38,6 +41,7 @@ export class LiveObjects implements ObjectLister {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.stops.map((s) => s()));
   }
 
@@ -76,16 +80,22 @@ export class LiveObjects implements ObjectLister {
     const informer = makeInformer<T>(this.kc, path, list as never);
     const put = (o: T) => {
       if (o.metadata?.name) target(o).set(o.metadata.name, o.metadata.labels ?? {});
+      this.generation++;
     };
     informer.on('add', put);
     informer.on('update', put);
     informer.on('delete', (o) => {
       if (o.metadata?.name) target(o).delete(o.metadata.name);
+      this.generation++;
     });
     informer.on('error', (err) => {
+      // stop() aborts the watch, which the informer reports as an error: never restart after it.
+      if (this.stopped) return;
       // The informer stops on errors; keep the last known set and start over shortly.
       this.log.warn({ component: 'kube', path, err: errorMessage(err) }, 'watch failed; restarting');
-      setTimeout(() => void informer.start().catch(() => undefined), RESTART_DELAY_MS).unref();
+      setTimeout(() => {
+        if (!this.stopped) void informer.start().catch(() => undefined);
+      }, RESTART_DELAY_MS).unref();
     });
     this.stops.push(() => informer.stop());
     await informer.start();

@@ -2,6 +2,7 @@ import type { MetricStore, ReadFailure, ReadResult } from '../store/index.js';
 import type { Selector } from '../util/labels.js';
 import {
   groupResource,
+  type AnswerValidity,
   type CustomMetricInfo,
   type CustomMetricsProvider,
   type ExternalMetricInfo,
@@ -26,21 +27,31 @@ export interface StoreProviderOptions {
  * The provider behind both metrics APIs: answers from the MetricStore, intersected
  * with live objects in cluster mode.
  */
-export class StoreProvider implements CustomMetricsProvider, ExternalMetricsProvider {
-  private readonly custom: CustomMetricInfo[];
-  private readonly external: ExternalMetricInfo[];
+export class StoreProvider implements CustomMetricsProvider, ExternalMetricsProvider, AnswerValidity {
+  private lists: { generation: number; custom: CustomMetricInfo[]; external: ExternalMetricInfo[] };
 
   constructor(private readonly opts: StoreProviderOptions) {
-    this.custom = listCustom(opts);
-    this.external = opts.store.catalog.externalMetrics().map((d) => ({ metric: d.name }));
+    this.lists = this.buildLists();
   }
 
+  /** The same array until the catalog changes, so discovery is rebuilt only then. */
   listAllMetrics(): readonly CustomMetricInfo[] {
-    return this.custom;
+    return this.currentLists().custom;
   }
 
   listAllExternalMetrics(): readonly ExternalMetricInfo[] {
-    return this.external;
+    return this.currentLists().external;
+  }
+
+  private currentLists() {
+    if (this.lists.generation !== this.opts.store.catalog.generation) this.lists = this.buildLists();
+    return this.lists;
+  }
+
+  private buildLists() {
+    const catalog = this.opts.store.catalog;
+    const external = catalog.externalMetrics().filter((d) => catalog.isListed(d.name)).map((d) => ({ metric: d.name }));
+    return { generation: catalog.generation, custom: listCustom(this.opts), external };
   }
 
   getMetricByName(resource: ResourceRef, namespace: string | undefined, name: string, metric: string, metricSelector: Selector): MetricValue {
@@ -76,10 +87,20 @@ export class StoreProvider implements CustomMetricsProvider, ExternalMetricsProv
     return values.map((v) => toMetricValue(resource, metric, v));
   }
 
-  getExternalMetric(_namespace: string, metric: string, selector: Selector): ExternalMetricValue[] {
-    // External series (queues) belong to no namespace; the HPA's namespace does not filter them.
-    const series = unwrap(this.opts.store.externalValues(metric, selector), metric, 'external metrics');
+  getExternalMetric(namespace: string, metric: string, selector: Selector): ExternalMetricValue[] {
+    // Most external series (queues) belong to no namespace; only metrics the catalog marks namespaced are filtered by it.
+    const series = unwrap(this.opts.store.externalValues(metric, selector, namespace), metric, 'external metrics');
     return series.map((s) => ({ metric, ...s }));
+  }
+
+  answerToken(metric: string): string | undefined {
+    const objects = this.opts.objects;
+    if (objects && objects.generation === undefined) return undefined;
+    return `${this.opts.store.changeToken(metric)}.${objects?.generation ?? ''}`;
+  }
+
+  answerValidUntil(metric: string): number {
+    return this.opts.store.freshUntil(metric);
   }
 
   private candidates(gr: string, ns: string | undefined, objectSelector: Selector, metric: string): string[] {
@@ -127,7 +148,8 @@ function toMetricValue(
 
 function listCustom(opts: StoreProviderOptions): CustomMetricInfo[] {
   const out: CustomMetricInfo[] = [];
-  for (const def of opts.store.catalog.customMetrics()) {
+  const catalog = opts.store.catalog;
+  for (const def of catalog.customMetrics().filter((d) => catalog.isListed(d.name))) {
     for (const name of def.resources) {
       const resource = opts.resolveResource(name);
       if (!resource) throw new Error(`metric ${def.name}: unknown resource "${name}"`);

@@ -93,4 +93,18 @@ export interface ObjectLister {
   /** Names of live objects of `resource` in `namespace` (undefined: cluster-scoped) matching `selector`. */
   list(resource: string, namespace: string | undefined, selector: Selector): string[];
   exists(resource: string, namespace: string | undefined, name: string): boolean;
+  /** Changes whenever the objects do; a lister without it makes answers uncacheable. */
+  readonly generation?: number;
+}
+
+/**
+ * Tells how long an answer computed now stays right: while answerToken() is unchanged (no poll,
+ * failure, catalog or object change since) and until answerValidUntil(metric), when a sample or
+ * source in it gets too old.
+ */
+export interface AnswerValidity {
+  /** undefined: answers about `metric` cannot be reused. */
+  answerToken(metric: string): string | undefined;
+  /** Epoch ms, inclusive. */
+  answerValidUntil(metric: string): number;
 }

@@ -1,18 +1,19 @@
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../config/index.js';
-import type { ClusterAccess } from '../kube/index.js';
-import { LiveObjects } from '../kube/index.js';
+import type { ClusterAccess, LiveObjects } from '../kube/index.js';
 import { StoreProvider } from '../provider/index.js';
 import { MetricStore, Poller } from '../store/index.js';
-import { createApiApp, resolveResource, selfSignedCert, ServingTls, type ServingCert, type ReadinessCheck } from '../apiserver/index.js';
-import { DelegatedAuth } from '../auth/index.js';
+import { createApiHandler, resolveResource, selfSignedCert, ServingTls, type ServingCert, type ReadinessCheck } from '../apiserver/index.js';
+import type { DelegatedAuth } from '../auth/index.js';
 import { SelfMetrics, createHttpApp, registerQueueExporter } from '../exporter/index.js';
 import { writeStandaloneKubeconfig } from '../cli/standalone.js';
 import { KedaGrpcServer, type ScalerTls } from '../keda/index.js';
 import { BullmqSource } from '../sources/bullmq.js';
 import type { Logger } from '../util/log.js';
+import { standaloneRestRouter, type PolicyFrontEnds } from '../policies/index.js';
 import { buildCatalog } from './catalog.js';
 import { buildSources } from './sources.js';
 
@@ -30,12 +31,14 @@ export class Adapter {
   readonly store: MetricStore;
   readonly metrics: SelfMetrics;
   private readonly pollers: Poller[];
-  private readonly objects?: LiveObjects;
+  private objects?: LiveObjects;
+  /** REST autoscaler API and AIInferenceAutoscalerPolicy controller (cluster mode). */
+  private policies?: PolicyFrontEnds;
   private https?: HttpsServer;
   private http?: HttpServer;
   private grpc?: KedaGrpcServer;
   /** Cluster mode: delegated authentication and authorization. */
-  private readonly auth?: DelegatedAuth;
+  private auth?: DelegatedAuth;
   private tls?: ServingTls;
   /** BullMQ sources, whose queues KEDA push streams watch. */
   private readonly queueSources: BullmqSource[];
@@ -43,19 +46,15 @@ export class Adapter {
   kubeconfigPath?: string;
 
   constructor(private readonly opts: AdapterOptions) {
-    const { config, access, log } = opts;
+    const { config, log } = opts;
     this.store = new MetricStore(buildCatalog(config));
     this.metrics = new SelfMetrics(this.store);
     registerQueueExporter(this.store, this.metrics.registry);
-    const planned = buildSources(config, log);
+    const planned = buildSources(config, log, this.store);
     this.queueSources = planned.map((p) => p.source).filter((s): s is BullmqSource => s instanceof BullmqSource);
     this.pollers = planned.map(
       ({ source, poll }) => new Poller(source, this.store, poll, log.child({ component: 'poller' }), this.metrics),
     );
-    if (access.mode === 'cluster') {
-      this.objects = new LiveObjects(access.kubeConfig, log.child({ component: 'kube' }));
-      this.auth = DelegatedAuth.forCluster(access.kubeConfig, config.auth, log.child({ component: 'auth' }));
-    }
   }
 
   get securePort(): number {
@@ -78,6 +77,7 @@ export class Adapter {
   /** Listens first (discovery must answer at once), then starts polling and watching. */
   async start(): Promise<void> {
     const { config, access, log } = this.opts;
+    if (access.mode === 'cluster') await this.createClusterParts(access.kubeConfig);
     const host = config.bindAddress ?? (access.mode === 'standalone' ? '127.0.0.1' : '0.0.0.0');
     const tls = (this.tls = await ServingTls.load({
       certFile: config.tlsCertFile, keyFile: config.tlsPrivateKeyFile, selfSigned: () => this.selfSignedCert(host), log: log.child({ component: 'tls' }),
@@ -86,13 +86,15 @@ export class Adapter {
     await this.auth?.start();
     const provider = new StoreProvider({ store: this.store, resolveResource, objects: this.objects });
     const checks = this.readinessChecks();
-    const api = createApiApp({ custom: provider, external: provider, checks, metrics: this.metrics, auth: this.auth?.middleware, log: log.child({ component: 'api' }) });
+    const api = createApiHandler({
+      custom: provider, external: provider, validity: provider, checks, metrics: this.metrics, auth: this.auth?.middleware, log: log.child({ component: 'api' }),
+    });
     this.https = createHttpsServer(tls.serverOptions(this.auth !== undefined), api);
     tls.attach(this.https);
     this.auth?.onAcceptedCAs((pem) => tls.setClientCAs(pem));
     this.https.keepAliveTimeout = KEEP_ALIVE_MS;
     this.https.headersTimeout = KEEP_ALIVE_MS + 5_000;
-    this.http = createHttpServer(createHttpApp(this.metrics.registry, checks));
+    this.http = createHttpServer(createHttpApp(this.metrics.registry, checks, this.policies?.router ?? standaloneRestRouter()));
     await listen(this.https, config.securePort, host);
     await listen(this.http, config.httpPort, host);
     this.grpc = new KedaGrpcServer({
@@ -107,14 +109,31 @@ export class Adapter {
     log.info({ mode: access.mode, securePort: this.securePort, httpPort: this.httpPort, grpcPort: this.grpcPort, host, kubeconfig: this.kubeconfigPath }, 'serving');
     for (const p of this.pollers) void p.start();
     if (this.objects) void this.objects.start().catch((err) => log.error({ err: String(err) }, 'object watch failed'));
+    void this.policies?.start().catch((err) => log.error({ err: String(err) }, 'policy controller failed'));
   }
 
   async stop(): Promise<void> {
     this.auth?.stop();
     this.tls?.stop();
     await Promise.all([close(this.https), close(this.http), this.grpc?.stop()]);
-    await Promise.all(this.pollers.map((p) => p.stop()));
+    await Promise.all([...this.pollers.map((p) => p.stop()), this.policies?.stop()]);
     await this.objects?.stop();
+  }
+
+  /**
+   * Pod watch, delegated auth and the policy front-ends. Their modules are imported here, not at
+   * the top: they load @kubernetes/client-node, ~70 MB of RSS that standalone mode never uses.
+   */
+  private async createClusterParts(kc: KubeConfig): Promise<void> {
+    const { config, access, log } = this.opts;
+    const [{ LiveObjects }, { DelegatedAuth }, { PolicyFrontEnds }] = await Promise.all([
+      import('../kube/live-objects.js'),
+      import('../auth/index.js'),
+      import('../policies/front-ends.js'),
+    ]);
+    this.objects = new LiveObjects(kc, log.child({ component: 'kube' }));
+    this.auth = DelegatedAuth.forCluster(kc, config.auth, log.child({ component: 'auth' }));
+    this.policies = new PolicyFrontEnds({ config, access, store: this.store, objects: this.objects, log, observer: this.metrics });
   }
 
   private readinessChecks(): ReadinessCheck[] {

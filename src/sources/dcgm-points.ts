@@ -37,42 +37,104 @@ interface Entity {
 }
 
 export function dcgmPoints(samples: readonly PromSample[], names: DcgmLabelNames, scrapeMs: number): MetricPoint[] {
-  const entities = groupEntities(samples);
-  const grGpus = new Set<string>();
-  for (const e of entities) if (e.gr !== undefined) grGpus.add(gpuKey(e.labels));
-  const out: MetricPoint[] = [];
-  const nodeGpus = new Map<string, NodeGpu>();
-  for (const e of entities) {
-    const ts = e.tsMs ?? scrapeMs;
-    const duty = dutyPercent(e, grGpus);
-    podPoints(e, duty, names, ts, out);
-    if (duty !== undefined) addNodeGpu(nodeGpus, e, duty, names, ts);
-  }
-  for (const g of nodeGpus.values()) out.push(nodePoint(g));
-  return out;
+  const series = new DcgmSeries(names);
+  for (const s of samples) series.add(s);
+  return series.points(scrapeMs);
 }
 
-function groupEntities(samples: readonly PromSample[]): Entity[] {
-  const byKey = new Map<string, Entity>();
-  for (const s of samples) {
-    if (!Number.isFinite(s.value)) continue;
-    const key = labelKey(s.labels);
-    let e = byKey.get(key);
-    if (!e) byKey.set(key, (e = { labels: s.labels }));
+/** The labels dcgmPoints reads; a parser may drop every other one. */
+export function dcgmLabelsRead(names: DcgmLabelNames): ReadonlySet<string> {
+  return new Set(['UUID', 'uuid', 'gpu', 'Hostname', 'hostname', ...GPU_LABELS, ...MIG_LABELS, names.pod, names.namespace, names.container, ...names.node]);
+}
+
+/**
+ * Samples grouped into entities as they are parsed, so a caller can stream a body through
+ * it and keep one label object per GPU-and-pod instead of one per sample.
+ */
+export class DcgmSeries {
+  /** In order of first appearance, which is the order of the points. */
+  private readonly entities: Entity[] = [];
+  /** By GPU UUID: a few entities only when the GPU is split (MIG) or shared by pods. */
+  private readonly byGpu = new Map<string, Entity[]>();
+
+  constructor(
+    private readonly names: DcgmLabelNames,
+    /** Applied to the labels of each new entity, e.g. to copy and share label strings. */
+    private readonly keepLabels: (labels: Record<string, string>) => Record<string, string> = (l) => l,
+  ) {}
+
+  add(s: PromSample): void {
+    if (!Number.isFinite(s.value)) return;
+    const same = this.byGpu.get(uuidOf(s.labels));
+    let e = same?.find((c) => this.sameSeries(c.labels, s.labels));
+    if (!e) {
+      e = { labels: this.keepLabels(s.labels) };
+      this.entities.push(e);
+      if (same) same.push(e);
+      else this.byGpu.set(uuidOf(e.labels), [e]);
+    }
     if (s.timestampMs !== undefined) e.tsMs = Math.max(e.tsMs ?? 0, s.timestampMs);
     if (s.name === GR_ENGINE) e.gr = s.value;
     else if (s.name === GPU_UTIL) e.util = s.value;
     else if (s.name === FB_USED) e.fbUsed = s.value;
     else if (s.name === FB_FREE) e.fbFree = s.value;
   }
-  return [...byKey.values()];
+
+  points(scrapeMs: number): MetricPoint[] {
+    const build = new PointBuilder(this.entities, this.names, scrapeMs);
+    for (const e of this.entities) build.add(e);
+    return build.finish();
+  }
+
+  /** points(), letting the event loop run between slices of 2 000 entities (~4 ms each). */
+  async pointsInTurns(scrapeMs: number): Promise<MetricPoint[]> {
+    const build = new PointBuilder(this.entities, this.names, scrapeMs);
+    for (let i = 0; i < this.entities.length; i++) {
+      build.add(this.entities[i] as Entity);
+      if (i % 2_000 === 1_999) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return build.finish();
+  }
+
+  /**
+   * The families of one exporter series share its labels. Besides the UUID, those that tell
+   * series apart: host, GPU index, MIG slice, and the pod using it (a time-sliced GPU repeats
+   * its series per pod). Comparing these beats building a key string per sample.
+   */
+  private sameSeries(a: Record<string, string>, b: Record<string, string>): boolean {
+    const { pod, namespace, container } = this.names;
+    return (
+      a[pod] === b[pod] && a[namespace] === b[namespace] && a[container] === b[container] && a.GPU_I_ID === b.GPU_I_ID &&
+      a.gpu === b.gpu && a.Hostname === b.Hostname && a.hostname === b.hostname
+    );
+  }
 }
 
-function labelKey(labels: Record<string, string>): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}\u0000${labels[k]}`)
-    .join('\u0001');
+/** The points of a set of entities, added one at a time so the work can be split. */
+class PointBuilder {
+  private readonly out: MetricPoint[] = [];
+  private readonly nodeGpus = new Map<string, NodeGpu>();
+  private readonly grGpus = new Set<string>();
+
+  constructor(
+    entities: readonly Entity[],
+    private readonly names: DcgmLabelNames,
+    private readonly scrapeMs: number,
+  ) {
+    for (const e of entities) if (e.gr !== undefined) this.grGpus.add(gpuKey(e.labels));
+  }
+
+  add(e: Entity): void {
+    const ts = e.tsMs ?? this.scrapeMs;
+    const duty = dutyPercent(e, this.grGpus);
+    podPoints(e, duty, this.names, ts, this.out);
+    if (duty !== undefined) addNodeGpu(this.nodeGpus, e, duty, this.names, ts);
+  }
+
+  finish(): MetricPoint[] {
+    for (const g of this.nodeGpus.values()) this.out.push(nodePoint(g));
+    return this.out;
+  }
 }
 
 function uuidOf(labels: Record<string, string>): string {
@@ -98,7 +160,7 @@ function isMig(labels: Record<string, string>): boolean {
 function dutyPercent(e: Entity, grGpus: ReadonlySet<string>): number | undefined {
   let pct: number | undefined;
   if (e.gr !== undefined) pct = e.gr * 100;
-  else if (e.util !== undefined && !isMig(e.labels) && !grGpus.has(gpuKey(e.labels))) pct = e.util;
+  else if (e.util !== undefined && !isMig(e.labels) && !(grGpus.size > 0 && grGpus.has(gpuKey(e.labels)))) pct = e.util;
   return pct !== undefined && pct >= 0 && pct <= 100 ? pct : undefined;
 }
 
@@ -147,7 +209,8 @@ interface NodeGpu {
 }
 
 function addNodeGpu(gpus: Map<string, NodeGpu>, e: Entity, duty: number, names: DcgmLabelNames, ts: number): void {
-  const node = names.node.map((l) => e.labels[l]).find((v) => v);
+  let node: string | undefined;
+  for (const l of names.node) if ((node = e.labels[l])) break;
   if (!node) return;
   const key = `${node}|${uuidOf(e.labels)}`;
   let g = gpus.get(key);

@@ -22,7 +22,15 @@ export interface PromSample {
 export interface PromTextOptions {
   /** Keep only samples with these metric names; other lines are skipped unparsed. */
   readonly names?: ReadonlySet<string>;
+  /**
+   * Keep only these labels in `labels`; the others are still checked for syntax (but not
+   * for duplicates). A GPU line carries ~10 labels of which a consumer may need half.
+   */
+  readonly labels?: ReadonlySet<string>;
 }
+
+/** Lines parsed between two turns of the event loop in parsePromStream. */
+const LINES_PER_TURN = 1_000;
 
 /** A malformed line; the message names the 1-based line number. */
 export class PromTextError extends Error {
@@ -46,11 +54,45 @@ export function parsePromText(body: string, options: PromTextOptions = {}): Prom
     let end = body.indexOf('\n', start);
     if (end < 0) end = body.length;
     lineNo++;
-    const sample = parseLine(body.slice(start, end), lineNo, options.names, memo);
+    const sample = parseLine(body.slice(start, end), lineNo, options.names, memo, options.labels);
     if (sample) out.push(sample);
     start = end + 1;
   }
   return out;
+}
+
+/**
+ * parsePromText for a body that is still arriving, one sample at a time to `onSample`, so
+ * the caller keeps only what it needs and the whole text never sits in memory. Lets the
+ * event loop run every LINES_PER_TURN lines: parsing a 10 000-GPU dcgm-exporter body (~9 MB)
+ * in one go would hold every API request behind it for hundreds of milliseconds.
+ */
+export async function parsePromStream(
+  body: AsyncIterable<Uint8Array>,
+  options: PromTextOptions,
+  onSample: (sample: PromSample) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  const memo = new NameMemo();
+  let lineNo = 0;
+  let rest = '';
+  const take = (line: string) => {
+    const sample = parseLine(line, ++lineNo, options.names, memo, options.labels);
+    if (sample) onSample(sample);
+  };
+  for await (const chunk of body) {
+    const text = rest + decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      take(text.slice(start, end));
+      start = end + 1;
+      // Buffered chunks resolve as microtasks, which never let I/O in: yield explicitly.
+      if (lineNo % LINES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    rest = text.slice(start);
+  }
+  rest += decoder.decode();
+  if (rest !== '') take(rest);
 }
 
 /** Parses one line; undefined for comments, blank lines and filtered-out names. */
@@ -59,8 +101,9 @@ export function parseLine(
   lineNo: number,
   names?: ReadonlySet<string>,
   memo: NameMemo = new NameMemo(),
+  keepLabels?: ReadonlySet<string>,
 ): PromSample | undefined {
-  const p = new LineCursor(line, lineNo, memo);
+  const p = new LineCursor(line, lineNo, memo, keepLabels);
   p.skipSpaces();
   if (p.done() || p.code() === HASH) return undefined;
   const name = p.metricName();
@@ -136,6 +179,7 @@ class LineCursor {
     private readonly s: string,
     private readonly lineNo: number,
     private readonly memo: NameMemo,
+    private readonly keep?: ReadonlySet<string>,
   ) {
     // Tolerate CRLF bodies.
     this.end = s.endsWith('\r') ? s.length - 1 : s.length;
@@ -196,7 +240,8 @@ class LineCursor {
       this.expect(EQUALS, '=');
       this.skipSpaces();
       if (Object.prototype.hasOwnProperty.call(into, name)) this.fail(`duplicate label "${name}"`);
-      into[name] = this.quoted();
+      const value = this.quoted();
+      if (!this.keep || this.keep.has(name)) into[name] = value;
       this.skipSpaces();
       const c = this.code();
       if (c === COMMA) this.i++;

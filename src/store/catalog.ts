@@ -25,6 +25,8 @@ export interface ExternalMetricDef {
    * `value` are returned (BullMQ: `queue_type=total`, so an HPA summing the list never double counts).
    */
   readonly defaultLabel?: { readonly key: string; readonly value: string };
+  /** Series belong to a namespace (their target's `namespace`); a request sees only its namespace's. */
+  readonly namespaced?: boolean;
 }
 
 export type MetricDef = CustomMetricDef | ExternalMetricDef;
@@ -64,6 +66,11 @@ export function builtinCatalog(): MetricDef[] {
 export class Catalog {
   private readonly custom = new Map<string, CustomMetricDef>();
   private readonly external = new Map<string, ExternalMetricDef>();
+  private readonly runtime = new Set<string>();
+  /** Runtime metrics kept out of discovery (per-policy internals), so it stays small and stable. */
+  private readonly unlisted = new Set<string>();
+  /** Bumped on every register/unregister, so readers can cache what they derive from the catalog. */
+  generation = 0;
 
   constructor(defs: readonly MetricDef[]) {
     for (const d of defs) {
@@ -86,6 +93,35 @@ export class Catalog {
 
   externalMetrics(): ExternalMetricDef[] {
     return [...this.external.values()];
+  }
+
+  /**
+   * Adds a metric after start (a policy's PromQL metric, a prometheus-adapter rule's series).
+   * Lookups see it at once; discovery lists it only when `listed` (the HPA asks for metrics by
+   * name and never needs the list; per-policy internals would only bloat it).
+   * A name already in the catalog is refused, so a runtime metric never shadows another one.
+   */
+  register(def: MetricDef, opts: { listed?: boolean } = {}): void {
+    if (this.custom.has(def.name) || this.external.has(def.name)) throw new Error(`metric ${def.name} is already in the catalog`);
+    if (def.api === 'custom') this.custom.set(def.name, def);
+    else this.external.set(def.name, def);
+    this.runtime.add(def.name);
+    if (!opts.listed) this.unlisted.add(def.name);
+    this.generation += 1;
+  }
+
+  /** Whether discovery lists `name` (everything but runtime metrics registered unlisted). */
+  isListed(name: string): boolean {
+    return !this.unlisted.has(name);
+  }
+
+  /** Removes a metric added with register(); built-in and configured metrics stay. */
+  unregister(name: string): void {
+    if (!this.runtime.delete(name)) return;
+    this.custom.delete(name);
+    this.external.delete(name);
+    this.unlisted.delete(name);
+    this.generation += 1;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { MetricPoint, SourceHealth } from './types.js';
 import type { Catalog, CustomMetricDef, ExternalMetricDef } from './catalog.js';
-import type { Labels, LabelMatcher } from '../util/labels.js';
+import type { Labels, LabelMatcher, Selector } from '../util/labels.js';
 import { aggregate } from './aggregate.js';
 import { SourceIndex } from './source-index.js';
 import { describeUnhealthy, isHealthy, type SourceStatus } from './freshness.js';
@@ -31,7 +31,9 @@ export type ReadResult<T> = { readonly ok: true; readonly value: T } | { readonl
 
 interface SourceEntry extends SourceStatus {
   readonly id: string;
-  readonly metrics: ReadonlySet<string>;
+  /** Bumped on every write to this source. */
+  changes: number;
+  metrics: ReadonlySet<string>;
   index: SourceIndex;
   /** The points `index` was built from, for partial replacement. */
   points: readonly MetricPoint[];
@@ -44,6 +46,8 @@ interface SourceEntry extends SourceStatus {
  */
 export class MetricStore {
   private readonly sources = new Map<string, SourceEntry>();
+  /** Bumped when sources come, go or change metrics; writes to a source bump its own count. */
+  private changes = 0;
 
   constructor(
     readonly catalog: Catalog,
@@ -51,7 +55,20 @@ export class MetricStore {
   ) {}
 
   registerSource(id: string, metrics: readonly string[]): void {
-    this.sources.set(id, { id, metrics: new Set(metrics), index: SourceIndex.empty(), points: [] });
+    this.sources.set(id, { id, changes: 0, metrics: new Set(metrics), index: SourceIndex.empty(), points: [] });
+    this.changes++;
+  }
+
+  /** Forgets a source and its points (a runtime source whose poller stopped for good). */
+  unregisterSource(id: string): void {
+    this.sources.delete(id);
+    this.changes++;
+  }
+
+  /** A source whose metrics are discovered at run time (prometheus-adapter rules): it provides exactly `metrics` from now on. */
+  setSourceMetrics(id: string, metrics: readonly string[]): void {
+    this.entry(id).metrics = new Set(metrics);
+    this.changes++;
   }
 
   /** A successful poll: the source's points are exactly `points` from now on. */
@@ -62,6 +79,7 @@ export class MetricStore {
     entry.lastAttemptMs = atMs;
     entry.lastSuccessMs = atMs;
     entry.lastError = undefined;
+    entry.changes++;
   }
 
   /**
@@ -73,6 +91,7 @@ export class MetricStore {
     const entry = this.entry(id);
     entry.points = [...entry.points.filter((p) => !belongs(p)), ...points.filter((p) => Number.isFinite(p.value))];
     entry.index = SourceIndex.build(entry.points);
+    entry.changes++;
   }
 
   /** A failed poll. Old points stay for diagnosis but are no longer served. */
@@ -80,6 +99,38 @@ export class MetricStore {
     const entry = this.entry(id);
     entry.lastAttemptMs = atMs;
     entry.lastError = error;
+    entry.changes++;
+  }
+
+  /**
+   * Changes on every write that can change an answer about `metric` (to its sources, the set of
+   * sources or the catalog): such an answer read now holds while this is the same, and until
+   * freshUntil(metric). A poll of one source leaves answers about other sources' metrics alone.
+   */
+  changeToken(metric: string): string {
+    let token = `${this.catalog.generation}.${this.changes}`;
+    for (const s of this.sources.values()) if (s.metrics.has(metric)) token += `.${s.changes}`;
+    return token;
+  }
+
+  /**
+   * Until when (epoch ms, inclusive) the answers about `metric` can stay as read now, barring a
+   * write: the moment its first source or still-fresh sample gets older than the metric's maxAge.
+   * Time alone changes nothing else: stale samples only ever leave an answer.
+   */
+  freshUntil(metric: string): number {
+    const def = this.catalog.customMetric(metric) ?? this.catalog.externalMetric(metric);
+    if (!def) return -Infinity;
+    const now = this.now();
+    let until = Infinity;
+    for (const s of this.providers(metric)) {
+      if (s.lastSuccessMs !== undefined) until = Math.min(until, s.lastSuccessMs + def.maxAgeMs);
+      for (const p of s.points) {
+        const expires = p.timestampMs + def.maxAgeMs;
+        if (p.metric === metric && expires >= now) until = Math.min(until, expires);
+      }
+    }
+    return until;
   }
 
   health(): SourceHealth[] {
@@ -165,17 +216,23 @@ export class MetricStore {
     return this.providers(metric).some((s) => s.index.objectPoints(metric, resource, namespace, name).length > 0);
   }
 
-  /** Series of an external metric that match `selector`. */
-  externalValues(metric: string, selector: LabelMatcher & { mentions(key: string): boolean }): ReadResult<SeriesValue[]> {
+  /** Series of an external metric that match `selector` (and, for namespaced metrics, are in `namespace`). */
+  externalValues(
+    metric: string,
+    selector: LabelMatcher & Pick<Selector, 'mentions' | 'pinnedValues'>,
+    namespace?: string,
+  ): ReadResult<SeriesValue[]> {
     const def = this.catalog.externalMetric(metric);
     if (!def) return fail({ kind: 'unknown-metric' });
     const sources = this.providers(metric);
     const problem = this.sourceProblem(sources, def);
     if (problem) return fail(problem);
     const oldest = this.now() - def.maxAgeMs;
+    const pinned = new Map(selector.pinnedValues?.());
+    if (def.defaultLabel && !selector.mentions(def.defaultLabel.key)) pinned.set(def.defaultLabel.key, [def.defaultLabel.value]);
     const matching = sources
-      .flatMap((s) => s.index.externalPoints(metric))
-      .filter((p) => selector.matches(p.labels) && passesDefaultLabel(def, selector, p.labels));
+      .flatMap((s) => s.index.externalPoints(metric, pinned))
+      .filter((p) => inNamespace(def, p, namespace) && selector.matches(p.labels) && passesDefaultLabel(def, selector, p.labels));
     const stale = matching.filter((p) => p.timestampMs < oldest);
     if (stale.length > 0) {
       return fail({ kind: 'unavailable', message: `${stale.length} series of ${metric} are older than ${def.maxAgeMs / 1000}s` });
@@ -222,6 +279,11 @@ function combine(def: CustomMetricDef, namespace: string | undefined, name: stri
   const timestampMs = Math.min(...points.map((p) => p.timestampMs));
   const windowSeconds = points[0]?.windowSeconds;
   return { name, namespace, value, timestampMs, windowSeconds };
+}
+
+function inNamespace(def: ExternalMetricDef, p: MetricPoint, namespace: string | undefined): boolean {
+  if (!def.namespaced || namespace === undefined) return true;
+  return p.target.kind === 'external' && p.target.namespace === namespace;
 }
 
 function passesDefaultLabel(def: ExternalMetricDef, selector: { mentions(key: string): boolean }, labels: Labels): boolean {

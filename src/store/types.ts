@@ -7,7 +7,8 @@ import type { Labels } from '../util/labels.js';
  */
 export type Target =
   | { readonly kind: 'object'; readonly resource: string; readonly namespace?: string; readonly name: string }
-  | { readonly kind: 'external' };
+  /** `namespace`: set only for metrics scoped by the request's namespace (ExternalMetricDef.namespaced). */
+  | { readonly kind: 'external'; readonly namespace?: string };
 
 /** One observed value, as a source produced it. */
 export interface MetricPoint {

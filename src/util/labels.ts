@@ -15,6 +15,12 @@ export interface Selector extends LabelMatcher {
   isEmpty(): boolean;
   /** True when some requirement names `key`. */
   mentions(key: string): boolean;
+  /**
+   * Keys that must have one of a few values (`=`, `==`, `in`), with those values. Every label
+   * set it selects has such a key with one of them, so a lookup may start from an index there.
+   * Optional: without it a lookup scans everything, which is only slower.
+   */
+  pinnedValues?(): ReadonlyMap<string, readonly string[]>;
   /** Canonical form, as Kubernetes' `labels.Selector.String()` prints it. */
   toString(): string;
 }

@@ -47,6 +47,8 @@ export class FakeKubeApiServer {
   configMapGets = 0;
   /** Requests that did not carry the adapter's own token. */
   readonly unauthenticatedCalls: string[] = [];
+  /** Pod and node lists and watches, as `GET /api/v1/pods` or `WATCH /api/v1/pods`. */
+  readonly objectRequests: string[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -126,6 +128,7 @@ export class FakeKubeApiServer {
       });
     }
     if (route === 'GET /api/v1/pods' || route === 'GET /api/v1/nodes') {
+      this.objectRequests.push(`${url.searchParams.get('watch') === 'true' ? 'WATCH' : 'GET'} ${url.pathname}`);
       if (url.searchParams.get('watch') === 'true') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.flushHeaders();

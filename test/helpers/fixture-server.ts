@@ -7,13 +7,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import {
   defaultContainers,
+  defaultCounters,
   defaultGauges,
   defaultGpus,
   defaultLatency,
   renderApp,
   renderCadvisor,
+  renderCounters,
   renderDcgm,
   type ContainerIoFixture,
+  type CounterFixture,
   type DcgmPodLabels,
   type GaugeFixture,
   type GpuFixture,
@@ -34,6 +37,8 @@ export interface FixtureState {
   containers: ContainerIoFixture[];
   latency: LatencyFixture[];
   gauges: GaugeFixture[];
+  /** Extra counter families on /app. */
+  counters: CounterFixture[];
 }
 
 export class FixtureServer {
@@ -43,6 +48,7 @@ export class FixtureServer {
     containers: defaultContainers(),
     latency: defaultLatency(),
     gauges: defaultGauges(),
+    counters: defaultCounters(),
   };
   /** Counters are measured from here. */
   readonly t0Ms = Date.now();
@@ -107,7 +113,7 @@ export class FixtureServer {
     const now = Date.now();
     if (route === '/dcgm') return renderDcgm(s.gpus, s.dcgmLabels);
     if (route === '/cadvisor') return renderCadvisor(s.containers, this.t0Ms, now);
-    if (route === '/app') return renderApp(s.latency, s.gauges, this.t0Ms, now);
+    if (route === '/app') return renderApp(s.latency, s.gauges, this.t0Ms, now) + renderCounters(s.counters, this.t0Ms, now);
     return undefined;
   }
 }

@@ -197,6 +197,30 @@ export function defaultGauges(): GaugeFixture[] {
   ];
 }
 
+/** A counter growing by `perSecond` from the fixture's start, so rate() has one right answer. */
+export interface CounterFixture {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly perSecond: number;
+}
+
+/** None by default: tests that need counters (prometheus-adapter rate rules) set them. */
+export function defaultCounters(): CounterFixture[] {
+  return [];
+}
+
+/** Counter families, appended to /app. */
+export function renderCounters(counters: readonly CounterFixture[], t0Ms: number, nowMs: number): string {
+  const secs = (nowMs - t0Ms) / 1000;
+  const names = [...new Set(counters.map((c) => c.name))];
+  const out: string[] = [];
+  for (const name of names) {
+    out.push(`# TYPE ${name} counter`);
+    for (const c of counters.filter((x) => x.name === name)) out.push(`${name}${labelText(Object.entries(c.labels))} ${COUNTER_BASE + c.perSecond * secs}`);
+  }
+  return out.length > 0 ? `${out.join('\n')}\n` : '';
+}
+
 /** An application's own /metrics: a latency histogram per pod plus plain gauges. */
 export function renderApp(latency: readonly LatencyFixture[], gauges: readonly GaugeFixture[], t0Ms: number, nowMs: number): string {
   const secs = (nowMs - t0Ms) / 1000;

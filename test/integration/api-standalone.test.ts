@@ -123,13 +123,18 @@ describe('metrics API, standalone, through kubectl', function () {
       ['/apis/custom.metrics.k8s.io/v1beta2/namespaces/ai-models/pods/stt-0', /BadRequest.*invalid request path/],
       ['/apis/custom.metrics.k8s.io/v1beta2/namespaces/ai-models/pods/*/storage_iops', /NotFound.*--prometheus-url/],
       ['/apis/custom.metrics.k8s.io/v1beta3', /NotFound/],
-      ['/openapi/v2', /NotFound/],
+      ['/openapi/v3', /NotFound/],
     ];
     for (const [path, want] of cases) {
       const r = await kubectl(adapter.kubeconfig, ['get', '--raw', path]);
       expect(r.code, path).to.not.equal(0);
       expect(r.stderr, path).to.match(want);
     }
+  });
+
+  it('serves a minimal Swagger 2.0 document with an ETag on /openapi/v2, and 404 on /openapi/v3', async () => {
+    const spec = await raw<{ swagger: string; paths: object }>('/openapi/v2');
+    expect(spec).to.deep.include({ swagger: '2.0', paths: {} });
   });
 
   it('answers 406 for a non-JSON Accept and keeps connections alive for 120 s', async () => {

@@ -84,7 +84,7 @@ describe('delegated authentication (cluster mode, real certificates)', function 
     }
     expect((await api.get('/healthz')).status).to.equal(200);
     expect((await api.get('/livez')).status).to.equal(200);
-    expect((await api.get('/openapi/v2')).status).to.equal(404);
+    expect((await api.get('/openapi/v2')).status).to.equal(200);
     expect((await api.get('/openapi/v3')).status).to.equal(404);
   });
 

@@ -29,12 +29,12 @@ describe('doctor', function () {
     expect(r.out).to.contain('replay what the aggregator and the HPA do');
   });
 
-  it('reports a healthy adapter: probe replayed, OpenAPI 404, unconfigured metrics listed once', () => {
+  it('reports a healthy adapter: probe replayed, OpenAPI served, unconfigured metrics listed once', () => {
     const r = doctor('--kubeconfig', adapter.kubeconfig);
     expect(r.code, r.out + r.err).to.equal(0);
     expect(r.out).to.contain('(the adapter directly)');
     expect(r.out).to.match(/\[ok\] {3}discovery custom\.metrics\.k8s\.io\/v1beta2: 8 metric\(s\)/);
-    expect(r.out).to.contain('[ok]   OpenAPI /openapi/v2: answers 404');
+    expect(r.out).to.contain('[ok]   OpenAPI /openapi/v2: a valid Swagger 2.0 document');
     expect(r.out).to.match(/\[warn\] no source configured: pods nvidia_gpu_duty_cycle/);
     expect(r.out).to.contain('[warn] query external redis_queue_depth: answered with no items');
     expect(r.out).to.contain('0 problem(s), 2 warning(s).');

@@ -1,0 +1,12 @@
+export { loadPromAdapterConfig } from './load.js';
+export { compileAdapterConfig, type CompiledConfig, type CompiledRule, type RuleIssue } from './compile.js';
+export { parseAdapterConfig, loadAdapterConfigFile, AdapterConfigError, type AdapterConfig } from './schema.js';
+export { discover, type Discovery, type QueryPlan, type PlanTarget } from './discovery.js';
+export { samplesToPoints } from './points.js';
+export { PromAdapterSource, type PromAdapterSourceOptions, type MetricRegistry } from './source.js';
+export { Template, TemplateSyntaxError, TemplateExecError } from './template.js';
+export { translateRe2, re2 } from './regex.js';
+export { NameMapper, expand } from './naming.js';
+export { ResourceMapper } from './resources.js';
+export { renderMatcher, renderMatchers, type Requirement } from './matchers.js';
+export { UnsupportedFeature } from './unsupported.js';
