@@ -1,6 +1,7 @@
 import { parseNodeScalerConfig } from '../src/nodescaler/config.js';
 import { emptyState } from '../src/nodescaler/state.js';
 import type { NodeInfo, PdbInfo, PodInfo, Snapshot } from '../src/nodescaler/types.js';
+import { rng } from '../test/unit/nodescaler/sim/rng.js';
 
 /**
  * Synthetic cluster for the decide() benchmark: 50 pools (5 GPU models × reserved, 5 spot
@@ -23,16 +24,6 @@ export const DEFAULT_SHAPE: BenchShape = { nodes: 1000, pods: 30_000, pendingGpu
 const NOW = Date.parse('2026-03-04T15:00:00Z');
 const MODELS = ['A100', 'H100', 'L40S', 'A10G', 'H200'];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pools(n: number) {
   const out: Array<Record<string, unknown>> = [];

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { waitForServing } from '../../test/helpers/adapter.js';
 import { freePort } from '../../test/helpers/ports.js';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -69,17 +70,6 @@ export async function startBuiltAdapter(config: Record<string, unknown>, nodeArg
   };
 }
 
-async function waitForServing(output: () => string, exited: Promise<void>): Promise<void> {
-  let done = false;
-  void exited.then(() => (done = true));
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (output().includes('"msg":"serving"')) return;
-    if (done) throw new Error(`adapter exited before serving:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`adapter did not start within 20s:\n${output()}`);
-}
 
 export interface ProcMemory {
   readonly rssMb: number;

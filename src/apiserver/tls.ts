@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { generate } from 'selfsigned';
 
 export interface ServingCert {
@@ -6,11 +5,6 @@ export interface ServingCert {
   readonly key: string;
   /** True when generated at start-up rather than read from files. */
   readonly selfSigned: boolean;
-}
-
-/** Reads the serving certificate and key named by --tls-cert-file / --tls-private-key-file. */
-export function readServingCert(certFile: string, keyFile: string): ServingCert {
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), selfSigned: false };
 }
 
 /**

@@ -149,10 +149,6 @@ export class MetricStore {
     return [...this.sources.values()].every((s) => s.lastAttemptMs !== undefined);
   }
 
-  /** Every source providing `metric`: has one answered? */
-  hasSourceFor(metric: string): boolean {
-    return this.providers(metric).length > 0;
-  }
 
   /** Age in ms of the newest sample of each source, for the exporter. */
   sampleAges(): { source: string; ageMs: number }[] {

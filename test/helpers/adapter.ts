@@ -62,7 +62,8 @@ export async function startAdapter(config: Record<string, unknown>, args: readon
   };
 }
 
-async function waitForServing(output: () => string, exited: Promise<void>): Promise<void> {
+/** Resolves once the adapter logs that it serves; rejects if it exits first or takes over 20 s. */
+export async function waitForServing(output: () => string, exited: Promise<void>): Promise<void> {
   let done = false;
   void exited.then(() => (done = true));
   const deadline = Date.now() + 20_000;
