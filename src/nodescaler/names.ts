@@ -29,3 +29,9 @@ export const MIG_PREFIX = 'nvidia.com/mig-';
 
 /** Priority classes Kubernetes ships for components that must run. */
 export const SYSTEM_PRIORITY_CLASSES: ReadonlySet<string> = new Set(['system-cluster-critical', 'system-node-critical']);
+
+/** The Lease replicas of `node-scaler run` compete for (leader election). */
+export const DEFAULT_LEASE_NAME = 'ai-metrics-adapter-node-scaler';
+
+/** The ConfigMap the leader keeps its memory (plan.state) in, beside its Lease. */
+export const DEFAULT_STATE_CONFIGMAP = 'ai-metrics-adapter-node-scaler-state';

@@ -3,11 +3,12 @@ import { loadNodeScalerConfig } from './config.js';
 import { decide } from './decide.js';
 import { readSnapshotFile } from './snapshot-file.js';
 import type { Plan } from './types.js';
+import { addRunCommand } from './cluster/run-command.js';
 
 /**
  * `node-scaler plan`: runs decide() once on a snapshot file and prints the plan. A dry run by
  * construction — it reads two files and writes to stdout; it never talks to a cluster. The
- * controller that builds snapshots from informers and executes plans is not built yet.
+ * controller that builds snapshots from informers and executes plans is `node-scaler run`.
  */
 export function planFromFiles(configFile: string, snapshotFile: string): Plan {
   const config = loadNodeScalerConfig(configFile);
@@ -37,9 +38,10 @@ interface PlanFlags {
   output: string;
 }
 
-/** Registers `node-scaler plan` on the program (the controller subcommands come later). */
+/** Registers `node-scaler run` and `node-scaler plan` on the program. */
 export function nodeScalerCommand(program: Command, write: (text: string) => void = (t) => void process.stdout.write(t)): Command {
-  const cmd = program.command('node-scaler').description('GPU node-scaler; for now only `plan`, a dry run of decide() on a snapshot file');
+  const cmd = program.command('node-scaler').description('GPU node-scaler: `run` the controller, or `plan` a dry run of decide() on a snapshot file');
+  addRunCommand(cmd);
   cmd
     .command('plan')
     .description('print the plan decide() makes for a snapshot file (never touches a cluster)')
