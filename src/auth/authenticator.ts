@@ -9,10 +9,15 @@ import { withAuthenticatedGroup, type UserInfo } from './user.js';
 
 export type AuthnFailure = Extract<AuthnOutcome, { kind: 'fail' }>;
 
-/** The user, or why there is none (`failures` empty: the request carried no credentials at all). */
+export type AuthnUnavailable = Extract<AuthnOutcome, { kind: 'unavailable' }>;
+
+/**
+ * The user, or why there is none (`failures` empty: the request carried no credentials at all;
+ * `unavailable`: a check could not be made, so the credentials may be valid).
+ */
 export type AuthnResult =
   | { readonly user: UserInfo; readonly source: string }
-  | { readonly user?: undefined; readonly failures: readonly AuthnFailure[] };
+  | { readonly user?: undefined; readonly failures: readonly AuthnFailure[]; readonly unavailable?: AuthnUnavailable };
 
 /**
  * Go's delegating authenticator, in its order: front proxy, then client certificate, then
@@ -31,6 +36,7 @@ export class DelegatingAuthenticator {
     const peer = peerCertificates(req.socket);
     const now = this.now();
     const failures: AuthnFailure[] = [];
+    let unavailable: AuthnUnavailable | undefined;
     const attempts: (() => AuthnOutcome | Promise<AuthnOutcome>)[] = [
       () => authenticateFrontProxy(snapshot.requestHeader, peer, req.headersDistinct, now),
       () => authenticateClientCert(snapshot.clientCAs, peer, now),
@@ -41,8 +47,9 @@ export class DelegatingAuthenticator {
         const outcome = await attempt();
         if (outcome.kind === 'user') return { user: withAuthenticatedGroup(outcome.user), source: outcome.source };
         if (outcome.kind === 'fail') failures.push(outcome);
+        if (outcome.kind === 'unavailable') unavailable ??= outcome;
       }
-      return { failures };
+      return unavailable ? { failures, unavailable } : { failures };
     } finally {
       stripIdentityHeaders(req, snapshot.requestHeader);
     }

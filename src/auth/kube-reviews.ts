@@ -1,5 +1,6 @@
 import { ApiException, AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { AUTH_CONFIGMAP, type ConfigMapReader } from './auth-config.js';
+import { ReviewTimeoutError } from './review-errors.js';
 import type { SarReviewer } from './subject-access-review.js';
 import type { TokenReviewer } from './token-review.js';
 
@@ -62,7 +63,7 @@ function copyExtra(extra: Readonly<Record<string, readonly string[]>> | undefine
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer from kube-apiserver within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new ReviewTimeoutError(what, ms)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

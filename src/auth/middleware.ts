@@ -26,6 +26,12 @@ export interface AuthMiddlewareOptions {
 /**
  * Authentication then authorization for every other path: no identity → 401, a denied
  * SubjectAccessReview → 403 naming user, verb and resource, a review that failed → 500.
+ * A TokenReview that could not be made (kube-apiserver unreachable, 5xx, timeout) is a 500
+ * InternalError "authentication unavailable: …" too: a 401 would tell the client its
+ * credentials are bad (and make it drop or refresh them) when nobody checked them. Go's
+ * WithAuthentication answers 401 here; this is a deliberate difference.
+ * A request that also failed another check (e.g. an unknown client certificate) gets the 500
+ * as well: the token it carried may be valid.
  * `system:masters` is allowed without a review (the aggregator's availability probe).
  */
 export function authMiddleware(opts: AuthMiddlewareOptions): RequestHandler {
@@ -34,6 +40,11 @@ export function authMiddleware(opts: AuthMiddlewareOptions): RequestHandler {
     if (isOpenPath(req.path)) return next();
     const authn = await opts.authenticator.authenticate(req);
     if (!authn.user) {
+      if (authn.unavailable) {
+        const u = authn.unavailable;
+        failures.error(`unavailable:${u.source}`, { source: u.source, err: u.detail, remote: req.socket.remoteAddress, path: req.path }, 'authentication unavailable');
+        return send(res, internalError(`authentication unavailable: ${u.reason}`));
+      }
       if (authn.failures.length > 0) logFailure(failures, authn.failures, req);
       return send(res, statusResponse(401, 'Unauthorized'));
     }

@@ -14,6 +14,14 @@ export class RateLimitedLog {
   ) {}
 
   warn(key: string, fields: Record<string, unknown>, msg: string): void {
+    this.write('warn', key, fields, msg);
+  }
+
+  error(key: string, fields: Record<string, unknown>, msg: string): void {
+    this.write('error', key, fields, msg);
+  }
+
+  private write(level: 'warn' | 'error', key: string, fields: Record<string, unknown>, msg: string): void {
     const now = this.now();
     const seen = this.last.get(key);
     if (seen && now - seen.at < this.intervalMs) {
@@ -22,6 +30,6 @@ export class RateLimitedLog {
     }
     if (this.last.size > 1000) this.last.clear();
     this.last.set(key, { at: now, suppressed: 0 });
-    this.log.warn({ ...fields, suppressed: seen?.suppressed ?? 0 }, msg);
+    this.log[level]({ ...fields, suppressed: seen?.suppressed ?? 0 }, msg);
   }
 }

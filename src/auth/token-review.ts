@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SKIP, type AuthnOutcome } from './outcome.js';
+import { describeReviewFailure } from './review-errors.js';
 import { TtlCache } from './ttl-cache.js';
 import type { UserInfo } from './user.js';
 
@@ -15,8 +16,8 @@ export type TokenReviewer = (token: string) => Promise<TokenReviewStatus>;
 
 /**
  * Bearer tokens checked with TokenReview. Answers, positive and negative, are cached for
- * `ttlMs` (Go's delegating authenticator: 10 s) under a hash of the token; failed reviews
- * are not cached.
+ * `ttlMs` (Go's delegating authenticator: 10 s) under a hash of the token; reviews that could
+ * not be made are not cached and come back as `unavailable`, not as a rejection.
  */
 export class TokenAuthenticator {
   private readonly cache: TtlCache<TokenReviewStatus>;
@@ -37,7 +38,8 @@ export class TokenAuthenticator {
     try {
       status = await this.cache.getOrLoad(key, () => this.review(token), () => this.ttlMs);
     } catch (err) {
-      return { kind: 'fail', source: 'token', check: 'token', reason: `token review failed: ${err instanceof Error ? err.message : String(err)}` };
+      // The review was not made (kube-apiserver down, 5xx, timeout): the token may well be valid.
+      return { kind: 'unavailable', source: 'token', reason: describeReviewFailure(err, 'TokenReview'), detail: err instanceof Error ? err.message : String(err) };
     }
     if (!status.authenticated || !status.user) {
       return { kind: 'fail', source: 'token', check: 'token', reason: status.error ? `token rejected: ${status.error}` : 'token rejected' };

@@ -27,6 +27,9 @@ export interface ServeFlags {
   dcgmUrl?: string[];
   dcgmPodLabel?: string;
   dcgmNamespaceLabel?: string;
+  policyLeaderElect?: boolean;
+  policyLeaseName?: string;
+  policyLeaseNamespace?: string;
   logLevel?: string;
 }
 
@@ -70,6 +73,11 @@ export function addServeFlags(cmd: Command): Command {
     .option('--dcgm-url <url>', 'dcgm-exporter /metrics URL; repeatable or comma list', list)
     .option('--dcgm-pod-label <name>', 'label carrying the pod name on DCGM series (default pod; e.g. exported_pod)')
     .option('--dcgm-namespace-label <name>', 'label carrying the namespace on DCGM series (default namespace)')
+    // Both forms, so an absent flag leaves the config file's policies.leaderElection.enabled alone.
+    .option('--policy-leader-elect', 'cluster mode: only the replica holding the policy Lease writes HPAs and policy status (default)')
+    .option('--no-policy-leader-elect', 'cluster mode: every replica reconciles policies (a single replica only)')
+    .option('--policy-lease-name <name>', 'Lease of the policy controller\'s leader election (default ai-metrics-adapter-policies)')
+    .option('--policy-lease-namespace <ns>', 'namespace of that Lease (default $POD_NAMESPACE, the service account\'s, else --service-namespace)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)');
 }
 
@@ -94,6 +102,9 @@ export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
   'auth.requestheaderAllowedNames': '--requestheader-allowed-names',
   serviceName: '--service-name',
   serviceNamespace: '--service-namespace',
+  'policies.leaderElection.enabled': '--policy-leader-elect',
+  'policies.leaderElection.leaseName': '--policy-lease-name',
+  'policies.leaderElection.leaseNamespace': '--policy-lease-namespace',
 };
 
 /** Overlays the flags that were given on a raw config object (as parsed from YAML). */
@@ -134,6 +145,13 @@ export function overlayFlags(raw: Record<string, unknown>, f: ServeFlags): Recor
     const a = (p.adapter = { ...((p.adapter as Record<string, unknown> | undefined) ?? {}) }) as Record<string, unknown>;
     set(a, 'config', f.prometheusAdapterConfig);
     set(a, 'strict', f.prometheusAdapterConfigStrict);
+  }
+  if (f.policyLeaderElect !== undefined || f.policyLeaseName || f.policyLeaseNamespace) {
+    const p = section('policies');
+    const le = (p.leaderElection = { ...((p.leaderElection as Record<string, unknown> | undefined) ?? {}) }) as Record<string, unknown>;
+    set(le, 'enabled', f.policyLeaderElect);
+    set(le, 'leaseName', f.policyLeaseName);
+    set(le, 'leaseNamespace', f.policyLeaseNamespace);
   }
   if (f.dcgmUrl || f.dcgmPodLabel || f.dcgmNamespaceLabel) {
     const d = section('dcgm');

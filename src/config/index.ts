@@ -1,2 +1,2 @@
-export { configSchema, type Config, type PrometheusRuleConfig } from './schema.js';
+export { configSchema, type Config, type PrometheusRuleConfig, type PolicyLeaderElectionConfig } from './schema.js';
 export { ConfigError, loadConfigFile, parseConfig } from './load.js';

@@ -75,6 +75,34 @@ const authSchema = z.strictObject({
   denyCacheSeconds: seconds(10),
 });
 
+/**
+ * The policy controller's leader election: with several replicas only the holder of this Lease
+ * writes HPAs and policy status (client-go's defaults: 15 s lease, 10 s renew deadline, 2 s retry).
+ */
+const policyLeaderElectionSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    leaseName: z.string().min(1).default('ai-metrics-adapter-policies'),
+    /** Default: $POD_NAMESPACE, the service account's namespace, else serviceNamespace, else ai-metrics-adapter. */
+    leaseNamespace: z.string().min(1).optional(),
+    leaseDurationSeconds: z.number().int().min(1).default(15),
+    renewDeadlineSeconds: seconds(10),
+    retryPeriodSeconds: seconds(2),
+  })
+  .superRefine((le, ctx) => {
+    if (!(le.renewDeadlineSeconds < le.leaseDurationSeconds)) {
+      ctx.addIssue({ code: 'custom', path: ['renewDeadlineSeconds'], message: `must be less than leaseDurationSeconds (${le.leaseDurationSeconds})` });
+    }
+    if (!(le.retryPeriodSeconds < le.renewDeadlineSeconds)) {
+      ctx.addIssue({ code: 'custom', path: ['retryPeriodSeconds'], message: `must be less than renewDeadlineSeconds (${le.renewDeadlineSeconds})` });
+    }
+  });
+
+const policiesSchema = z.strictObject({
+  resyncSeconds: seconds(15),
+  leaderElection: policyLeaderElectionSchema.default(policyLeaderElectionSchema.parse({})),
+});
+
 const metricOverrideSchema = z.strictObject({
   maxAgeSeconds: z.number().positive().optional(),
   aggregation: z.enum(['mean', 'max', 'sum']).optional(),
@@ -106,9 +134,10 @@ export const configSchema = z.strictObject({
   prometheus: prometheusSchema.default(prometheusSchema.parse({})),
   bullmq: bullmqSchema.default(bullmqSchema.parse({})),
   metrics: z.record(z.string(), metricOverrideSchema).default({}),
-  /** AIInferenceAutoscalerPolicy controller (cluster mode): status follows the metrics at least this often. */
-  policies: z.strictObject({ resyncSeconds: seconds(15) }).default({ resyncSeconds: 15 }),
+  /** AIInferenceAutoscalerPolicy controller (cluster mode): resync period and leader election. */
+  policies: policiesSchema.default(policiesSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type PrometheusRuleConfig = z.infer<typeof ruleSchema>;
+export type PolicyLeaderElectionConfig = z.infer<typeof policyLeaderElectionSchema>;

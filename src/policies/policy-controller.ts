@@ -24,6 +24,8 @@ import { buildPolicyStatus, type PolicyStatus, type ReconcileOutcome } from './p
 export const POLICY_LABEL = 'autoscaling.kubeai.io/policy';
 const FRONT_END = 'policy';
 const RETRY_MS = 5_000;
+/** A reconcile on a replica that does not hold the Lease: metrics served, nothing written. */
+const STANDBY = 'standby';
 const WATCH_RESTART_MS = 5_000;
 
 interface PolicyObject extends KubernetesObject {
@@ -39,6 +41,12 @@ export interface PolicyControllerOptions extends ReadingDeps {
   readonly resyncMs: number;
   readonly log: Logger;
   readonly now?: () => Date;
+  /**
+   * Whether this replica may write HPAs and policy status now (it holds the policy Lease);
+   * default: always. Checked again before the HPA write and before the status write, so a
+   * replica deposed mid-reconcile stops there (the Lease's renew deadline bounds what is left).
+   */
+  readonly isLeader?: () => boolean;
 }
 
 /**
@@ -46,6 +54,10 @@ export interface PolicyControllerOptions extends ReadingDeps {
  * policy at a time: compile (pure), serve its PromQL metrics, create or update the one HPA it
  * owns (owner reference, no finalizer: the garbage collector deletes the HPA with the policy),
  * then write the status from the HPA and the store.
+ *
+ * With leader election only the Lease holder writes; the other replicas still watch and serve
+ * every policy's PromQL metrics, because the aggregator sends the HPA controller's reads to any
+ * replica behind the Service. A new leader reconciles everything at once (resyncAll).
  */
 export class PolicyController {
   private readonly policies: Informer<PolicyObject> & ObjectCache<PolicyObject>;
@@ -78,11 +90,14 @@ export class PolicyController {
       this.policies.on(verb, enqueuePolicy);
       this.hpaWatch.on(verb, enqueueOwner);
     }
-    this.resync = setInterval(() => {
-      for (const p of this.policies.list()) enqueuePolicy(p);
-    }, this.opts.resyncMs);
+    this.resync = setInterval(() => this.resyncAll(), this.opts.resyncMs);
     this.resync.unref();
     await Promise.all([this.run('policies', this.policies), this.run('hpas', this.hpaWatch)]);
+  }
+
+  /** Queues every known policy, e.g. when this replica has just become the leader. */
+  resyncAll(): void {
+    for (const p of this.policies.list()) this.enqueue(keyOf(p.metadata?.namespace, p.metadata?.name));
   }
 
   async stop(): Promise<void> {
@@ -145,17 +160,24 @@ export class PolicyController {
       return;
     }
     const outcome = await this.apply(key, namespace, name, policy);
+    if (outcome === STANDBY || !this.leading()) return;
     await this.writeStatus(namespace, name, policy, outcome);
   }
 
-  private async apply(key: string, namespace: string, name: string, policy: PolicyObject): Promise<ReconcileOutcome> {
+  private leading(): boolean {
+    return this.opts.isLeader?.() ?? true;
+  }
+
+  /** Serves the policy's metrics (every replica), then, on the leader only, makes its HPA. */
+  private async apply(key: string, namespace: string, name: string, policy: PolicyObject): Promise<ReconcileOutcome | typeof STANDBY> {
     const parsed = parsePolicySpec(policy.spec);
     if (!parsed.ok) {
       await this.opts.metrics.remove(key);
-      return { kind: 'invalid', message: describeErrors(parsed.errors) };
+      return this.leading() ? { kind: 'invalid', message: describeErrors(parsed.errors) } : STANDBY;
     }
     const compiled = compilePolicy(namespace, name, parsed.value);
     const metrics = await this.opts.metrics.sync(key, compiled.queries);
+    if (!this.leading()) return STANDBY;
     const owner: OwnerReference = { apiVersion: `${POLICY_GROUP}/${POLICY_VERSION}`, kind: POLICY_KIND, name, uid: policy.metadata?.uid ?? '', controller: true };
     const desired: NewHpa = {
       metadata: { name, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [FRONT_END_LABEL]: FRONT_END, [POLICY_LABEL]: name }, ownerReferences: [owner] },
@@ -206,6 +228,7 @@ export class PolicyController {
       if (codeOf(err) === 404) return; // deleted meanwhile
       throw err;
     }
+    this.opts.log.debug({ policy: `${namespace}/${name}`, generation: policy.metadata?.generation }, 'policy status updated');
   }
 }
 

@@ -33,11 +33,13 @@ export class RestAuth {
     this.authorizer = new SarAuthorizer(api.subjectAccessReview, settings.allowCacheSeconds * 1000, settings.denyCacheSeconds * 1000);
   }
 
-  /** Who the token belongs to; 401 without a valid bearer token. */
+  /** Who the token belongs to; 401 without a valid bearer token, 500 when the TokenReview could not be made. */
   async authenticate(authorization: string | undefined): Promise<AccessDecision> {
     const outcome = await this.tokens.authenticate(authorization);
     if (outcome.kind === 'skip') return deny(401, 'Unauthorized', 'send a Kubernetes bearer token: Authorization: Bearer <token>');
     if (outcome.kind === 'fail') return deny(401, 'Unauthorized', outcome.reason);
+    // The TokenReview was not made: a 401 would tell the caller its token is bad.
+    if (outcome.kind === 'unavailable') return deny(500, 'authentication unavailable', outcome.reason);
     return { ok: true, user: outcome.user };
   }
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { CoordinationV1Api, CoreV1Api, KubeConfig, V1MicroTime } from '@kubernetes/client-node';
 import { KubeEventRecorder, involvedResolver } from '../../src/nodescaler/cluster/event-recorder.js';
-import { LeaderElector, type LeaderElectorOptions } from '../../src/nodescaler/cluster/leader-election.js';
+import { LeaderElector, type LeaderElectorOptions } from '../../src/kube/leader-election.js';
+import { DEFAULT_LEASE_NAME } from '../../src/nodescaler/names.js';
 import { parseNodeScalerConfig } from '../../src/nodescaler/config.js';
 import { requireBinariesOrSkip, sleep, startControlPlane, waitFor, type ControlPlane } from './harness/index.js';
 
@@ -58,7 +59,7 @@ describe('e2e node-scaler: leader election, events and RBAC', function () {
   const candidate = (identity: string, over: Partial<LeaderElectorOptions> = {}): Candidate => {
     const c: Candidate = { elector: undefined as unknown as LeaderElector, started: 0, stopped: 0 };
     c.elector = new LeaderElector({
-      kubeConfig: plane().kubeConfig(), namespace: NS, identity, ...TIMING,
+      kubeConfig: plane().kubeConfig(), namespace: NS, name: DEFAULT_LEASE_NAME, identity, ...TIMING,
       onStartedLeading: () => c.started++,
       onStoppedLeading: () => c.stopped++,
       ...over,
@@ -167,7 +168,8 @@ describe('e2e node-scaler: leader election, events and RBAC', function () {
       const cutAt = Date.now();
       await waitFor('cut-a to stop leading', () => a.stopped === 1, { timeoutMs: 15_000, intervalMs: 20 });
       const took = (Date.now() - cutAt) / 1000;
-      expect(took, `stopped after ${took.toFixed(2)} s`).to.be.at.most(TIMING.renewDeadlineSeconds + 0.5);
+      // The deadline timer fires at the renew deadline; the slack covers a busy 2-core machine's event loop.
+      expect(took, `stopped after ${took.toFixed(2)} s`).to.be.at.most(TIMING.renewDeadlineSeconds + 1.5);
       expect(a.elector.isLeader()).to.equal(false);
       // A standby with a working connection takes over once the lease expired.
       const b = candidate('cut-b', { name: 'cut' });

@@ -39,6 +39,8 @@ export class FakeKubeApiServer {
   /** Answer the ConfigMap GET with this status instead (e.g. 403). */
   configMapStatus: number | undefined;
   readonly tokens = new Map<string, ReviewUser>();
+  /** Answer TokenReviews with this error status instead (e.g. 503: the review cannot be made). */
+  tokenReviewStatus: number | undefined;
   /** Decides SubjectAccessReviews; default: deny with a reason. */
   sarPolicy: (spec: SarSpecRecord) => { allowed: boolean; reason?: string } = () => ({ allowed: false, reason: 'no RBAC policy matched' });
   pods: PodFixture[] = [];
@@ -107,6 +109,7 @@ export class FakeKubeApiServer {
       return void body(req).then((b) => {
         const token = (b as { spec?: { token?: string } }).spec?.token ?? '';
         this.tokenReviews.push(token);
+        if (this.tokenReviewStatus) return json(res, this.tokenReviewStatus, status(this.tokenReviewStatus, 'tokenreviews are not available'));
         const user = this.tokens.get(token);
         json(res, 201, {
           kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', spec: { token },

@@ -150,6 +150,24 @@ describe('delegated authentication (cluster mode, real certificates)', function 
     expect(failureLogs().some((l) => l.source === 'token')).to.equal(true);
   });
 
+  it('a TokenReview that cannot be made → 500 InternalError "authentication unavailable", not 401; not cached', async () => {
+    kube.tokens.set('tok-dave', { username: 'dave' });
+    kube.tokenReviewStatus = 503;
+    try {
+      const r = await api.get(DISCOVERY, { headers: { Authorization: 'Bearer tok-dave' } });
+      expect(r.status, r.text).to.equal(500);
+      expect(JSON.parse(r.text)).to.deep.include({
+        kind: 'Status', status: 'Failure', reason: 'InternalError', code: 500,
+        message: 'Internal error occurred: authentication unavailable: kube-apiserver answered the TokenReview with HTTP 503',
+      });
+      expect(api.logs.some((l) => l.msg === 'authentication unavailable' && l.source === 'token')).to.equal(true);
+    } finally {
+      kube.tokenReviewStatus = undefined;
+    }
+    // The failure was not cached: the same token authenticates once kube-apiserver answers again.
+    expect((await api.get(DISCOVERY, { headers: { Authorization: 'Bearer tok-dave' } })).status).to.equal(200);
+  });
+
   it('the aggregator probe (system:kube-aggregator in system:masters) passes without a SubjectAccessReview', async () => {
     const before = kube.subjectAccessReviews.length;
     for (const path of ['/apis/custom.metrics.k8s.io/v1beta1', '/apis/custom.metrics.k8s.io/v1beta2', '/apis/external.metrics.k8s.io/v1beta1', '/apis']) {

@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { parseConfig } from '../../src/config/index.js';
 import { kubectlPath } from '../helpers/kubectl.js';
 
 // Only the fields the assertions read.
@@ -108,7 +109,7 @@ describe('manifests', function () {
 
   it('grants delegated auth, the auth-config reader in kube-system, and metric reads to the HPA controller', () => {
     const objs = variants.base!;
-    const rb = objs.find((o) => o.kind === 'RoleBinding') as Obj & { roleRef: { name: string } };
+    const rb = objs.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'ai-metrics-adapter-auth-reader') as Obj & { roleRef: { name: string } };
     expect(rb.metadata.namespace).to.equal('kube-system');
     expect(rb.roleRef.name).to.equal('extension-apiserver-authentication-reader');
     const crbs = objs.filter((o) => o.kind === 'ClusterRoleBinding') as (Obj & { roleRef: { name: string }; subjects: { name: string; namespace: string }[] })[];
@@ -116,5 +117,27 @@ describe('manifests', function () {
     const hpa = crbs.find((b) => b.subjects.some((s) => s.name === 'horizontal-pod-autoscaler'));
     expect(hpa?.roleRef.name).to.equal('ai-metrics-adapter:metrics-reader');
     expect(hpa?.subjects[0]?.namespace).to.equal('kube-system');
+  });
+
+  it('limits the policy controller\'s leader-election Role to its own Lease in the adapter namespace (create cannot be limited by name)', () => {
+    const objs = variants.base!;
+    type Rule = { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] };
+    const role = objs.find((o) => o.kind === 'Role' && o.metadata.name === 'ai-metrics-adapter-policies-leader-election') as (Obj & { rules: Rule[] }) | undefined;
+    expect(role, 'policies leader-election Role').to.exist;
+    expect(role!.metadata.namespace).to.equal('ai-metrics-adapter');
+    expect(role!.rules).to.deep.equal([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['ai-metrics-adapter-policies'], verbs: ['get', 'update'] },
+    ]);
+    const binding = objs.find((o) => o.kind === 'RoleBinding' && o.metadata.name === role!.metadata.name) as
+      (Obj & { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] }) | undefined;
+    expect(binding?.metadata.namespace).to.equal('ai-metrics-adapter');
+    expect(binding?.roleRef).to.include({ kind: 'Role', name: role!.metadata.name });
+    expect(binding?.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'ai-metrics-adapter', namespace: 'ai-metrics-adapter' }]);
+    // The default lease name in the code is the one the Role grants.
+    expect(parseConfig({}, 'defaults').policies.leaderElection.leaseName).to.equal('ai-metrics-adapter-policies');
+    const dep = objs.find((o) => o.kind === 'Deployment') as Obj & { spec: { template: { spec: { containers: { env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[] } } } };
+    const env = Object.fromEntries((dep.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+    expect(env).to.deep.include({ POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace' });
   });
 });

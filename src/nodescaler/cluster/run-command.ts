@@ -5,6 +5,8 @@ export interface RunFlags {
   config: string;
   kubeconfig?: string;
   dcgmUrl: string[];
+  /** AWS Auto Scaling API endpoint override (VPC endpoint, tests); default: the region's public endpoint. */
+  awsEndpoint?: string;
   bindAddress?: string;
   metricsPort: string;
   leaderElect: boolean;
@@ -25,6 +27,7 @@ export function addRunCommand(parent: Command): Command {
     .requiredOption('--config <file>', 'node-scaler YAML config')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, else the in-cluster service account)')
     .option('--dcgm-url <url>', 'dcgm-exporter /metrics URL for per-node GPU utilisation (repeatable); without one, utilisation is unknown and only allocation drives scale-down', collect, [])
+    .option('--aws-endpoint <url>', 'AWS Auto Scaling API endpoint for awsAsg pools (e.g. a VPC interface endpoint); default: the pool region\'s public endpoint')
     .option('--bind-address <ip>', 'address of the metrics/probe listener (default 0.0.0.0 in a pod, else 127.0.0.1)')
     .option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz', '8080')
     .option('--no-leader-elect', 'act without a Lease (one replica only)')

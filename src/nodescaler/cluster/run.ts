@@ -1,12 +1,14 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../../config/index.js';
 import { createHttpApp } from '../../exporter/http-app.js';
-import { resolveClusterAccess } from '../../kube/index.js';
+import { ownNamespace, resolveClusterAccess } from '../../kube/index.js';
+import { LeaderElector, type LeaderElectorOptions } from '../../kube/leader-election.js';
 import { createLogger, type Logger } from '../../util/log.js';
 import { loadNodeScalerConfig, type NodeScalerConfig } from '../config.js';
+import { AwsAsgActuator } from './asg-actuator.js';
+import type { NodeLink } from './asg-observation.js';
 import { ClusterApiActuator } from './capi-actuator.js';
 import { ClusterWatch } from './cluster-watch.js';
 import type { PoolActuator } from './contracts.js';
@@ -15,13 +17,11 @@ import { createDcgmNodeFeed, DcgmWindow, type DcgmNodeFeed } from './dcgm-window
 import { DemandHistory } from './demand-history.js';
 import { involvedResolver, KubeEventRecorder } from './event-recorder.js';
 import { KubeEvictor } from './evictor.js';
-import { LeaderElector, type LeaderElectorOptions } from './leader-election.js';
+import { KarpenterNodePoolActuator } from './karpenter-actuator.js';
 import type { RunFlags } from './run-command.js';
 import { NodeScalerMetrics } from './metrics.js';
 import { KubeNodePatcher } from './node-patcher.js';
 import { ConfigMapStateStore } from './state-store.js';
-
-const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 export interface RunningNodeScaler {
   readonly controller: NodeScalerController;
@@ -38,7 +38,8 @@ export async function startNodeScaler(flags: RunFlags): Promise<RunningNodeScale
   const access = await resolveClusterAccess({ kubeconfig: flags.kubeconfig });
   if (access.mode !== 'cluster') throw new ConfigError(`node-scaler run needs a cluster: ${access.why}; pass --kubeconfig`);
   const kc = access.kubeConfig;
-  const actuators = buildActuators(config, kc);
+  const watch = new ClusterWatch({ kubeConfig: kc, log });
+  const actuators = buildActuators(config, kc, { nodes: () => watch.objects().nodes, ...(flags.awsEndpoint ? { endpoint: flags.awsEndpoint } : {}) });
   const identity = flags.identity ?? process.env.POD_NAME;
 
   const window = new DcgmWindow({ windowSeconds: config.dcgm.windowSeconds, maxAgeSeconds: config.dcgm.maxAgeSeconds });
@@ -48,9 +49,8 @@ export async function startNodeScaler(flags: RunFlags): Promise<RunningNodeScale
 
   const registry = new Registry();
   const metrics = new NodeScalerMetrics(registry, config);
-  const watch = new ClusterWatch({ kubeConfig: kc, log });
   const events = new KubeEventRecorder({ kubeConfig: kc, instance: identity ?? 'node-scaler', resolve: involvedResolver(config), log });
-  const namespace = flags.leaseNamespace ?? process.env.POD_NAMESPACE ?? serviceAccountNamespace();
+  const namespace = flags.leaseNamespace ?? ownNamespace();
   const stateStore = namespace ? new ConfigMapStateStore(kc, namespace, flags.stateConfigmap, log) : undefined;
   let elector: LeaderElector | undefined;
   const controller = new NodeScalerController({
@@ -90,14 +90,25 @@ export async function startNodeScaler(flags: RunFlags): Promise<RunningNodeScale
   };
 }
 
+/** What awsAsg pools need: the Node informer's cache (providerID → node) and the endpoint override. */
+interface AwsWiring {
+  nodes: () => Iterable<NodeLink>;
+  endpoint?: string;
+}
+
 /** One actuator per pool; a kind without an executor stops the start-up instead of silently doing nothing. */
-function buildActuators(config: NodeScalerConfig, kc: KubeConfig): Map<string, PoolActuator> {
+function buildActuators(config: NodeScalerConfig, kc: KubeConfig, aws: AwsWiring): Map<string, PoolActuator> {
   const out = new Map<string, PoolActuator>();
   config.pools.forEach((pool, i) => {
-    if (pool.actuator.kind !== 'clusterApi') {
-      throw new ConfigError(`pools[${i}].actuator.kind: ${pool.actuator.kind} has no executor yet; only clusterApi pools can be run (node-scaler plan works with any kind)`);
+    const ref = pool.actuator;
+    if (ref.kind === 'clusterApi') out.set(pool.name, new ClusterApiActuator(kc, ref));
+    else if (ref.kind === 'karpenterNodePool') out.set(pool.name, new KarpenterNodePoolActuator(kc, ref));
+    // The SDK is imported by the actuator on its first call, so CAPI-only runs never load it.
+    else if (ref.kind === 'awsAsg') out.set(pool.name, new AwsAsgActuator(ref, aws));
+    else {
+      const kind = (ref as { kind: string }).kind;
+      throw new ConfigError(`pools[${i}].actuator.kind: ${kind} has no executor yet; only clusterApi, karpenterNodePool and awsAsg pools can be run (node-scaler plan works with any kind)`);
     }
-    out.set(pool.name, new ClusterApiActuator(kc, pool.actuator));
   });
   return out;
 }
@@ -118,14 +129,6 @@ function leadership(controller: NodeScalerController, metrics: NodeScalerMetrics
     },
     onStoppedLeading: () => metrics.setLeader(false),
   };
-}
-
-function serviceAccountNamespace(): string | undefined {
-  try {
-    return readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function bindAddress(flags: RunFlags): string {

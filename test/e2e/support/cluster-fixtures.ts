@@ -42,6 +42,26 @@ export async function installClusterApiCrds(cp: ControlPlane): Promise<void> {
   await cp.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', ...crds]);
 }
 
+/** Installs the minimal Karpenter CRDs (NodePool with its scale subresource, NodeClaim) and waits until they are served. */
+export async function installKarpenterCrds(cp: ControlPlane): Promise<void> {
+  await cp.kubectlOk(['apply', '-f', join(REPO_ROOT, 'test/e2e/fixtures/karpenter-crds.yaml')]);
+  await cp.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/nodepools.karpenter.sh', 'crd/nodeclaims.karpenter.sh']);
+}
+
+/**
+ * Creates a cluster-scoped custom object; `status`, a subresource on every fixture CRD, is then
+ * written the way a controller would (create ignores it).
+ */
+export async function createClusterObject(
+  custom: CustomObjectsApi,
+  gv: { group: string; version: string; plural: string },
+  body: { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: object },
+  status?: object,
+): Promise<void> {
+  await custom.createClusterCustomObject({ ...gv, body: { apiVersion: `${gv.group}/${gv.version}`, ...body } });
+  if (status) await custom.patchClusterCustomObjectStatus({ ...gv, name: body.metadata.name, body: { status } }, MERGE_PATCH);
+}
+
 export class ClusterFixtures {
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;

@@ -87,8 +87,8 @@ describe('TokenReview authenticator', () => {
     expect(asked).to.deep.equal(['good', 'bad']);
     now = 10_001;
     fail = true;
-    expect(await tokens.authenticate('Bearer good')).to.deep.include({ kind: 'fail', check: 'token' });
-    expect(await tokens.authenticate('Bearer good')).to.deep.include({ kind: 'fail', check: 'token' });
+    expect(await tokens.authenticate('Bearer good')).to.deep.include({ kind: 'unavailable', source: 'token' });
+    expect(await tokens.authenticate('Bearer good')).to.deep.include({ kind: 'unavailable', source: 'token' });
     expect(asked).to.have.length(4);
     expect(await tokens.authenticate(undefined)).to.deep.equal({ kind: 'skip' });
   });

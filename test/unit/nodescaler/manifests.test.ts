@@ -101,7 +101,7 @@ describe('manifests/node-scaler', () => {
       'core/pods': ['delete', 'get', 'list', 'watch'],
       'core/pods/eviction': ['create'],
       'policy/poddisruptionbudgets': ['get', 'list', 'watch'],
-      'core/events': ['create', 'patch'],
+      'core/events': ['create', 'list', 'patch'],
       'cluster.x-k8s.io/machinedeployments': ['get', 'list', 'watch'],
       'cluster.x-k8s.io/machinesets': ['get', 'list', 'watch'],
       'cluster.x-k8s.io/machinepools': ['get', 'list', 'watch'],
@@ -110,6 +110,9 @@ describe('manifests/node-scaler', () => {
       'cluster.x-k8s.io/machinepools/scale': ['get', 'patch', 'update'],
       'cluster.x-k8s.io/machines': ['get', 'list', 'patch', 'watch'],
       'cluster.x-k8s.io/clusters': ['get', 'list', 'watch'],
+      'karpenter.sh/nodepools': ['get', 'list', 'watch'],
+      'karpenter.sh/nodepools/scale': ['get', 'patch', 'update'],
+      'karpenter.sh/nodeclaims': ['get', 'list', 'watch'],
     });
     const binding = find(objects, 'ClusterRoleBinding');
     expect(binding.roleRef).to.include({ kind: 'ClusterRole', name: 'ai-metrics-adapter:node-scaler' });

@@ -11,7 +11,9 @@ import { node, pod, T0 } from './objects.js';
 
 /** A pool engine in memory: what the controller reads and writes through the PoolActuator seam. */
 class MemoryPool implements PoolActuator {
-  readonly ref: ActuatorRef = { kind: 'clusterApi', resource: 'MachineDeployment', apiVersion: 'cluster.x-k8s.io/v1beta1', namespace: 'capi', name: this.name };
+  get ref(): ActuatorRef {
+    return { kind: 'clusterApi', resource: 'MachineDeployment', apiVersion: 'cluster.x-k8s.io/v1beta1', namespace: 'capi', name: this.name };
+  }
   writes: number[] = [];
   marks: string[] = [];
   failObserve: string | undefined;

@@ -1,14 +1,14 @@
-import { DEFAULT_LEASE_NAME } from '../names.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
-import { errorMessage } from '../../util/errors.js';
-import { silentLogger, type Logger } from '../../util/log.js';
+import { errorMessage } from '../util/errors.js';
+import { silentLogger, type Logger } from '../util/log.js';
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, with client-go's leaderelection semantics
  * (@kubernetes/client-node 1.4 ships no helper). Only the leader may act on the cluster: two
- * controllers scaling the same pools would fight. Rules:
+ * replicas of one controller (the node-scaler scaling pools, the policy controller writing HPAs)
+ * would fight. Each controller competes for its own Lease. Rules:
  *
  * - the lease is acquirable when it is absent, released (no holder), expired
  *   (renewTime + leaseDurationSeconds < now) or already ours;
@@ -24,13 +24,11 @@ import { silentLogger, type Logger } from '../../util/log.js';
  * synchronised to well under leaseDurationSeconds (NTP does that).
  */
 
-export { DEFAULT_LEASE_NAME } from '../names.js';
-
 export interface LeaderElectorOptions {
   kubeConfig: KubeConfig;
   namespace: string;
-  /** Lease name (default `ai-metrics-adapter-node-scaler`). */
-  name?: string;
+  /** Lease name; each controller has its own (e.g. nodescaler/names.ts DEFAULT_LEASE_NAME). */
+  name: string;
   /** Holder identity (default `<hostname>_<pid>-<random>`); the pod name in a cluster. */
   identity?: string;
   /** How long a lease is valid after its last renewal (default 15; whole seconds, as the Lease stores it). */
@@ -73,7 +71,7 @@ export class LeaderElector {
 
   constructor(private readonly opts: LeaderElectorOptions) {
     this.namespace = opts.namespace;
-    this.name = opts.name ?? DEFAULT_LEASE_NAME;
+    this.name = opts.name;
     this.identity = opts.identity ?? defaultIdentity();
     const lease = opts.leaseDurationSeconds ?? 15;
     const renew = opts.renewDeadlineSeconds ?? 10;
@@ -92,7 +90,7 @@ export class LeaderElector {
   /** Starts campaigning (idempotent). */
   start(): void {
     if (this.running || this.stopping) return;
-    this.log.info('campaigning for the node-scaler lease');
+    this.log.info('campaigning for the lease');
     this.running = this.loop();
   }
 
