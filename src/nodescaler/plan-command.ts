@@ -4,15 +4,23 @@ import { decide } from './decide.js';
 import { readSnapshotFile } from './snapshot-file.js';
 import type { Plan } from './types.js';
 import { addRunCommand } from './cluster/run-command.js';
+import { ConfigError } from '../config/index.js';
+import { DEFAULT_STATE_CONFIGMAP } from './names.js';
 
 /**
- * `node-scaler plan`: runs decide() once on a snapshot file and prints the plan. A dry run by
- * construction — it reads two files and writes to stdout; it never talks to a cluster. The
- * controller that builds snapshots from informers and executes plans is `node-scaler run`.
+ * `node-scaler plan`: runs decide() once and prints the plan — on a snapshot file (it reads two
+ * files and never talks to a cluster), or on the live cluster (one dry-run tick of the
+ * controller, plan-live.ts). The controller that executes plans is `node-scaler run`.
  */
 export function planFromFiles(configFile: string, snapshotFile: string): Plan {
   const config = loadNodeScalerConfig(configFile);
   return decide(readSnapshotFile(snapshotFile, config));
+}
+
+/** Loaded on demand: the live path pulls in @kubernetes/client-node, the file path never does. */
+async function livePlan(flags: PlanFlags): Promise<Plan> {
+  const { planLive } = await import('./cluster/plan-live.js');
+  return planLive(flags);
 }
 
 /** A few lines a person reads: pool changes, node actions, pods that cannot be served. */
@@ -34,7 +42,12 @@ export function formatPlanSummary(plan: Plan): string {
 
 interface PlanFlags {
   config: string;
-  snapshot: string;
+  snapshot?: string;
+  kubeconfig?: string;
+  dcgmUrl: string[];
+  stateNamespace?: string;
+  stateConfigmap: string;
+  awsEndpoint?: string;
   output: string;
 }
 
@@ -44,13 +57,18 @@ export function nodeScalerCommand(program: Command, write: (text: string) => voi
   addRunCommand(cmd);
   cmd
     .command('plan')
-    .description('print the plan decide() makes for a snapshot file (never touches a cluster)')
+    .description('print the plan decide() makes, for a snapshot file or for the live cluster; never applies anything')
     .requiredOption('--config <file>', 'node-scaler YAML config')
-    .requiredOption('--snapshot <file>', 'snapshot JSON (pools, nodes, pods, pdbs, state, now)')
+    .option('--snapshot <file>', 'snapshot JSON (pools, nodes, pods, pdbs, state, now); without it the live cluster is read')
+    .option('--kubeconfig <file>', 'live cluster: kubeconfig (default $KUBECONFIG, else the in-cluster service account)')
+    .option('--dcgm-url <url>', 'live cluster: dcgm-exporter /metrics URL (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--state-namespace <ns>', 'live cluster: namespace of the running node-scaler, whose state ConfigMap is read (never written)')
+    .option('--state-configmap <name>', 'live cluster: name of that ConfigMap', DEFAULT_STATE_CONFIGMAP)
+    .option('--aws-endpoint <url>', 'live cluster: AWS Auto Scaling API endpoint for awsAsg pools')
     .option('--output <format>', 'summary or json', 'summary')
-    .action((flags: PlanFlags) => {
-      if (flags.output !== 'summary' && flags.output !== 'json') throw new Error(`--output must be summary or json, not ${flags.output}`);
-      const plan = planFromFiles(flags.config, flags.snapshot);
+    .action(async (flags: PlanFlags) => {
+      if (flags.output !== 'summary' && flags.output !== 'json') throw new ConfigError(`--output must be summary or json, not ${flags.output}`);
+      const plan = flags.snapshot !== undefined ? planFromFiles(flags.config, flags.snapshot) : await livePlan(flags);
       write(flags.output === 'json' ? JSON.stringify(plan, null, 2) + '\n' : formatPlanSummary(plan));
     });
   return cmd;

@@ -6,12 +6,13 @@
  * controller makes PDBs answer 429), emits Events, exports gpu_autoscaler_* metrics, and hands
  * over through a coordination.k8s.io Lease.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { DEFAULT_CONTROLLERS, requireBinariesOrSkip, startControlPlane, waitFor, type ControlPlane } from './harness/index.js';
+import { DEFAULT_CONTROLLERS, REPO_ROOT, requireBinariesOrSkip, startControlPlane, waitFor, type ControlPlane } from './harness/index.js';
 import { ClusterFixtures, installClusterApiCrds, MERGE_PATCH, ownTaints } from './support/cluster-fixtures.js';
 import { installNodeScalerRbac, NODE_SCALER_NS, NODE_SCALER_SA, sampleValue, startNodeScalerProcess, type NodeScalerProcess } from './support/node-scaler-process.js';
 
@@ -189,5 +190,20 @@ describe('e2e node-scaler run (Cluster API pools, interruptions, leader election
     expect(await replicas('gpu-spot')).to.equal(0);
     await plane().kubectlOk(['-n', NODE_SCALER_NS, 'get', 'configmap', 'ai-metrics-adapter-node-scaler-state']);
     expect(standby.output()).to.contain('became leader');
+  });
+
+  it('node-scaler plan reads the live cluster and the saved memory, prints what run would do, and writes nothing', async function () {
+    this.timeout(60_000);
+    await standby?.stop();
+    standby = undefined;
+    await fx.createPendingPod('train-2', { requests: { [GPU]: '8' } });
+    const rvBefore = (await fx.getCapi('machinedeployments', 'gpu-od')).metadata.resourceVersion;
+    const out = execFileSync(process.execPath, [
+      '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'node-scaler', 'plan', '--config', configFile, '--kubeconfig', kubeconfig, '--state-namespace', NODE_SCALER_NS,
+    ], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(out).to.contain('dry run: nothing is applied');
+    expect(out).to.match(/pool gpu-spot \[spot, backoff\]/);
+    expect(out).to.match(/pool gpu-od \[onDemand, available\]: 1 → 2/);
+    expect((await fx.getCapi('machinedeployments', 'gpu-od')).metadata.resourceVersion).to.equal(rvBefore);
   });
 });

@@ -91,13 +91,13 @@ export async function startNodeScaler(flags: RunFlags): Promise<RunningNodeScale
 }
 
 /** What awsAsg pools need: the Node informer's cache (providerID → node) and the endpoint override. */
-interface AwsWiring {
+export interface AwsWiring {
   nodes: () => Iterable<NodeLink>;
   endpoint?: string;
 }
 
 /** One actuator per pool; a kind without an executor stops the start-up instead of silently doing nothing. */
-function buildActuators(config: NodeScalerConfig, kc: KubeConfig, aws: AwsWiring): Map<string, PoolActuator> {
+export function buildActuators(config: NodeScalerConfig, kc: KubeConfig, aws: AwsWiring): Map<string, PoolActuator> {
   const out = new Map<string, PoolActuator>();
   config.pools.forEach((pool, i) => {
     const ref = pool.actuator;
@@ -120,7 +120,7 @@ function newElector(flags: RunFlags, kc: KubeConfig, namespace: string | undefin
   return new LeaderElector({ kubeConfig: kc, namespace, name: flags.leaseName, ...(identity ? { identity } : {}), log, ...callbacks });
 }
 
-/** A new leader starts from empty memory (re-derived from the cluster) and ticks at once; a deposed one stops acting. */
+/** A new leader resumes the saved memory and ticks at once; a deposed one stops acting. */
 function leadership(controller: NodeScalerController, metrics: NodeScalerMetrics): Leadership {
   return {
     onStartedLeading: () => {
