@@ -12,6 +12,7 @@ import type { DemandHistory } from './demand-history.js';
 import { executePlan, type ExecutionReport } from './executor.js';
 import type { NodeScalerMetrics } from './metrics.js';
 import { prewarmTargets, recordDemand, type ClassForecast } from './prewarm-targets.js';
+import { PodInfoCache } from './pod-info-cache.js';
 import { buildSnapshot, type ClusterObjects } from './snapshot-builder.js';
 
 /** Plan lines logged per kind at debug level: enough to explain a tick, never a flood. */
@@ -57,6 +58,7 @@ export type TickOutcome =
 export class NodeScalerController {
   private state: ScalerState = emptyState();
   private prewarm: PrewarmTarget[] = [];
+  private readonly podCache = new PodInfoCache();
   private forecasts: ClassForecast[] = [];
   private running: Promise<void> | undefined;
   private again = false;
@@ -148,7 +150,7 @@ export class NodeScalerController {
       return { kind: 'skipped', reason };
     }
     const now = deps.now?.() ?? Date.now();
-    const snapshot = buildSnapshot({ now, config: deps.config, state: this.state, objects: deps.watch.objects(), observations: observed.ok, dcgm: deps.dcgm });
+    const snapshot = buildSnapshot({ now, config: deps.config, state: this.state, objects: deps.watch.objects(), observations: observed.ok, dcgm: deps.dcgm, podCache: this.podCache });
     snapshot.prewarm = this.updatePrewarm(snapshot);
     const plan = decide(snapshot);
     const report = await executePlan(plan, { actuators: deps.actuators, observed: observed.ok, patcher: deps.patcher, evictor: deps.evictor, events: deps.events, log: deps.log, now });

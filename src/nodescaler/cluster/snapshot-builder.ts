@@ -3,8 +3,7 @@ import type { NodeScalerConfig, PoolConfig } from '../config.js';
 import type { NodeInfo, PdbInfo, PodInfo, PoolObservation, PrewarmTarget, ScalerState, Snapshot } from '../types.js';
 import type { ActuatorObservation } from './contracts.js';
 import { toNodeInfo } from './convert-node.js';
-import { toPodInfo } from './convert-pod.js';
-import { PdbIndex } from './label-selector.js';
+import { PodInfoCache } from './pod-info-cache.js';
 import { poolMembership } from './pool-membership.js';
 
 const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
@@ -27,6 +26,8 @@ export interface SnapshotInput {
   observations: ReadonlyMap<string, ActuatorObservation>;
   dcgm: DcgmReader;
   prewarm?: PrewarmTarget[];
+  /** Conversions kept from the previous tick (the controller holds one); without it every pod is converted. */
+  podCache?: PodInfoCache;
 }
 
 /**
@@ -39,7 +40,7 @@ export interface SnapshotInput {
  */
 export function buildSnapshot(input: SnapshotInput): Snapshot {
   const { now, config, objects } = input;
-  const pods = convertPods(objects.pods, objects.pdbs);
+  const pods = (input.podCache ?? new PodInfoCache()).convert(objects.pods, objects.pdbs);
   const membership = poolMembership(objects.nodes, config.pools, input.observations);
   const poolsByName = new Map(config.pools.map((p) => [p.name, p]));
   const byNode = podsByNode(pods);
@@ -55,16 +56,6 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   };
   if (input.prewarm !== undefined) snapshot.prewarm = input.prewarm;
   return snapshot;
-}
-
-function convertPods(pods: readonly V1Pod[], pdbs: readonly V1PodDisruptionBudget[]): PodInfo[] {
-  const index = new PdbIndex(pdbs);
-  const out: PodInfo[] = [];
-  for (const pod of pods) {
-    const info = toPodInfo(pod, index);
-    if (info) out.push(info);
-  }
-  return out;
 }
 
 function podsByNode(pods: readonly PodInfo[]): Map<string, PodInfo[]> {
