@@ -25,5 +25,8 @@ COPY proto ./proto
 USER 65532:65532
 # 6443 metrics APIs (HTTPS), 6000 KEDA external scaler (gRPC), 8080 /metrics and probes
 EXPOSE 6443 6000 8080
-ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/main.js"]
+# Heap sizing, the same flag as `npm start` (bench:api measures with it): a young generation
+# of 2 x 8 MB instead of V8's 2 x 16 MB. Poll garbage still dies young at this size, while the
+# adapter's resident memory is ~17 MB lower (bench:api, 10 000 GPU pods + 1 000 queues).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "/app/dist/cli/main.js"]
 CMD ["serve"]

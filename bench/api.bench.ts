@@ -10,7 +10,8 @@
  *
  * Knobs (environment): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONCURRENCY (32),
  * BENCH_RATE (200), BENCH_DCGM_INTERVAL (10 s, the adapter default), BENCH_BULLMQ_INTERVAL
- * (2 s, the default), BENCH_ADAPTER_NODE_ARGS (extra node flags for the adapter, e.g. --cpu-prof).
+ * (2 s, the default), BENCH_ADAPTER_NODE_ARGS (extra node flags for the adapter, e.g. --cpu-prof; the
+ * heap flags of `npm start` are always passed, see bench/lib/adapter.ts).
  */
 import { request as httpRequest } from 'node:http';
 import { Agent, request } from 'node:https';
@@ -206,7 +207,13 @@ async function main(): Promise<void> {
   phase(`store loaded: ${podsServed} pods, ${queuesServed} queues; (a) body ${bodyA} B, (b) body ${bodyB} B`);
 
   let rssPeak = 0;
-  const sampleRss = () => (rssPeak = Math.max(rssPeak, procMemory(adapter.pid).rssMb));
+  /** The row running when the peak was sampled: a peak in a closed-loop row is not a store-size effect. */
+  let rowNow = 'idle';
+  let rssPeakRow = rowNow;
+  const sampleRss = () => {
+    const rss = procMemory(adapter.pid).rssMb;
+    if (rss > rssPeak) [rssPeak, rssPeakRow] = [rss, rowNow];
+  };
   sampleRss();
   const sampler = setInterval(sampleRss, 250);
   cleanups.push(async () => clearInterval(sampler));
@@ -225,6 +232,7 @@ async function main(): Promise<void> {
   let worstForeign = 0;
   const run = async (label: string, job: LoadJob, measureAdapter: boolean): Promise<Run> => {
     phase(`${label} …`);
+    rowNow = label;
     await scrapeSelfMetrics(adapter.httpPort); // resets the event-loop lag histogram
     const [cpu0, ours0, busy0, wall0] = [procCpuSeconds(adapter.pid), ours(), machineBusySeconds(), performance.now()];
     const result = await load.call<LoadResult>(job);
@@ -290,7 +298,8 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`ratio = adapter req/s ÷ ceiling req/s (minimal node https server, same certificate type, same bytes). ` +
     `Fixed-rate rows: open loop, latency from the scheduled send time.`);
-  console.log(`RSS: VmRSS of the adapter process, peak of 250 ms samples from store loaded to end of load (VmHWM incl. start-up ${f2(mem.hwmMb)} MB).`);
+  console.log(`RSS: VmRSS of the adapter process, peak of 250 ms samples from store loaded to end of load, reached in "${rssPeakRow}" ` +
+    `(VmHWM incl. start-up ${f2(mem.hwmMb)} MB).`);
   const selfMetrics = await scrapeSelfMetrics(adapter.httpPort);
   const poll = (source: string) => {
     const n = metricValue(selfMetrics, 'ai_metrics_adapter_source_poll_duration_seconds_count', `source="${source}`);

@@ -11,7 +11,20 @@ import { stringify } from 'yaml';
 import { waitForServing } from '../../test/helpers/adapter.js';
 import { freePort } from '../../test/helpers/ports.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+const ROOT = join(import.meta.dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+
+/**
+ * The node flags `npm start` runs the adapter with (heap sizing; the Dockerfile's ENTRYPOINT
+ * has the same), so the bench measures the process as deployed.
+ */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const words = (pkg.scripts?.start ?? '').split(/\s+/);
+  const afterNode = words.slice(words.indexOf('node') + 1);
+  const script = afterNode.findIndex((w) => !w.startsWith('-'));
+  return script < 0 ? afterNode : afterNode.slice(0, script);
+}
 
 export interface BuiltAdapter {
   readonly pid: number;
@@ -36,7 +49,7 @@ export async function startBuiltAdapter(config: Record<string, unknown>, nodeArg
   const configFile = join(dir, 'config.yaml');
   // Every listener on a free port (the KEDA gRPC default 6000 may be taken by another run).
   writeFileSync(configFile, stringify({ localDir: dir, securePort, httpPort, grpcPort, logLevel: 'info', ...config }));
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, 'serve', '--standalone', '--config', configFile], {
+  const child = spawn(process.execPath, [...productionNodeFlags(), ...nodeArgs, MAIN, 'serve', '--standalone', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, REDIS_URL: undefined },
   });

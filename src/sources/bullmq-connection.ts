@@ -82,14 +82,22 @@ export class RedisConnection {
     });
   }
 
-  /** Sends the commands one by one, all in flight at once (keys in different cluster slots). */
-  async each(commands: readonly ReadCommand[], signal: AbortSignal): Promise<unknown[]> {
-    const sent = commands.map((command) => {
-      const [name, ...args] = command;
-      return this.client.call(name, ...args).catch((err: unknown) => {
-        throw commandError(command, err);
+  /** Sends the commands one by one, all in flight at once (see bullmq-reader.ts for why not a pipeline). */
+  each(commands: readonly ReadCommand[], signal: AbortSignal): Promise<unknown[]> {
+    // Corked, the commands leave in one write instead of a write(2) each (~80 ms of CPU per 12 000 commands).
+    const socket = this.client instanceof Redis ? this.client.stream : undefined;
+    socket?.cork();
+    let sent: Promise<unknown>[];
+    try {
+      sent = commands.map((command) => {
+        const [name, ...args] = command;
+        return this.client.call(name, ...args).catch((err: unknown) => {
+          throw commandError(command, err);
+        });
       });
-    });
+    } finally {
+      socket?.uncork();
+    }
     return this.bounded(Promise.all(sent), this.opts.commandTimeoutMs, 'command', signal);
   }
 

@@ -34,11 +34,14 @@ export function readPlan(prefix: string, queue: string): ReadCommand[] {
   ];
 }
 
-/** Replies of `readPlan`'s commands, in order; throws on anything Redis should not answer. */
-export function parseReplies(replies: readonly unknown[]): RawQueueReads {
-  if (replies.length !== 12) throw new Error(`expected 12 replies, got ${replies.length}`);
-  const n = (i: number) => count(replies[i]);
-  const s = (i: number) => nullableString(replies[i]);
+/**
+ * Replies of `readPlan`'s commands, in order, starting at `from` (one pipeline carries the
+ * replies of many queues); throws on anything Redis should not answer.
+ */
+export function parseReplies(replies: readonly unknown[], from = 0): RawQueueReads {
+  if (replies.length < from + 12) throw new Error(`expected 12 replies, got ${replies.length - from}`);
+  const n = (i: number) => count(replies[from + i]);
+  const s = (i: number) => nullableString(replies[from + i]);
   return {
     waitLen: n(0),
     pausedLen: n(1),

@@ -4,6 +4,7 @@
  * {queue_name, queue_type, prefix}. See bullmq-counts.ts for how states are counted.
  */
 import type { MetricPoint, Target } from '../store/types.js';
+import type { Labels } from '../util/labels.js';
 import type { Logger } from '../util/log.js';
 import type { Source } from './types.js';
 import { QUEUE_TYPES, computeCounts, queueExists } from './bullmq-counts.js';
@@ -53,6 +54,8 @@ export class BullmqSource implements Source {
   readonly prefixes: readonly string[];
   private readonly explicit: readonly QueueRef[];
   private discovered: readonly QueueRef[] = [];
+  /** `discovered` by refKey. */
+  private byKey = new Map<string, QueueRef>();
   /** Queues someone waits on (KEDA push streams): read by every poll, discovered or not. */
   private readonly watched = new Map<string, QueueRef>();
   private lastDiscoveryMs: number | undefined;
@@ -113,15 +116,19 @@ export class BullmqSource implements Source {
     const interval = this.opts.discoveryIntervalMs ?? BULLMQ_DEFAULTS.discoveryIntervalMs;
     const now = Date.now();
     if (this.lastDiscoveryMs !== undefined && now - this.lastDiscoveryMs < interval) return;
-    const found: QueueRef[] = [];
+    const found = new Map<string, QueueRef>();
     // One prefix after another keeps SCAN load on the server to one cursor per master.
     for (const prefix of this.prefixes) {
-      const names = await discoverQueues(this.conn, prefix, signal);
-      found.push(...names.map((name) => ({ prefix, name })));
+      for (const name of await discoverQueues(this.conn, prefix, signal)) {
+        const key = refKey(prefix, name);
+        // The same object for a queue found again: what is built per QueueRef (read plan, labels) is kept.
+        found.set(key, this.byKey.get(key) ?? { prefix, name });
+      }
     }
-    this.discovered = found;
+    this.byKey = found;
+    this.discovered = [...found.values()];
     this.lastDiscoveryMs = now;
-    this.opts.logger?.debug({ source: this.id, queues: found.length }, 'bullmq queues discovered');
+    this.opts.logger?.debug({ source: this.id, queues: found.size }, 'bullmq queues discovered');
   }
 
   /** Explicit queues first, then discovered and watched ones not already listed. */
@@ -138,13 +145,23 @@ export class BullmqSource implements Source {
 
 function queuePoints({ ref, raw, timestampMs }: QueueRead): MetricPoint[] {
   const { counts } = computeCounts(raw);
-  return QUEUE_TYPES.map((queueType) => ({
-    metric: REDIS_QUEUE_DEPTH,
-    target: EXTERNAL,
-    labels: { queue_name: ref.name, queue_type: queueType, prefix: ref.prefix },
-    value: counts[queueType],
-    timestampMs,
-  }));
+  const labels = labelsOf(ref);
+  return QUEUE_TYPES.map((queueType, i) => ({ metric: REDIS_QUEUE_DEPTH, target: EXTERNAL, labels: labels[i] as Labels, value: counts[queueType], timestampMs }));
+}
+
+/**
+ * The label sets of a queue's series (QUEUE_TYPES order), built once per QueueRef: refs live
+ * from one discovery to the next, so a poll allocates its points and nothing that outlives them.
+ */
+const queueLabels = new WeakMap<QueueRef, readonly Labels[]>();
+
+function labelsOf(ref: QueueRef): readonly Labels[] {
+  let labels = queueLabels.get(ref);
+  if (labels === undefined) {
+    labels = QUEUE_TYPES.map((queueType) => ({ queue_name: ref.name, queue_type: queueType, prefix: ref.prefix }));
+    queueLabels.set(ref, labels);
+  }
+  return labels;
 }
 
 function queueRef(prefix: string, name: string): QueueRef {

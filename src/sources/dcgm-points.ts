@@ -1,43 +1,34 @@
 import type { MetricPoint } from '../store/types.js';
 import type { PromSample } from './prom-text.js';
+import { NodeGpus, PointBuilder } from './dcgm-build.js';
+import {
+  FB_FREE,
+  FB_USED,
+  GPU_LABELS,
+  GPU_UTIL,
+  GR_ENGINE,
+  MIG_LABELS,
+  newEntity,
+  uuidOf,
+  type DcgmLabelNames,
+  type Entity,
+} from './dcgm-entity.js';
 
 /**
- * Pure mapping from dcgm-exporter samples to catalog points: one point per GPU (or MIG
- * slice) per pod, plus one per physical GPU per node. The store aggregates per object
- * (mean/max), so nothing is averaged here except MIG slices into their node GPU.
+ * Mapping from dcgm-exporter samples to catalog points: one point per GPU (or MIG slice) per
+ * pod, plus one per physical GPU per node. The store aggregates per object (mean/max), so
+ * nothing is averaged here except MIG slices into their node GPU.
  */
 
-export const GPU_DUTY_CYCLE = 'nvidia_gpu_duty_cycle';
-export const GPU_MEMORY_UTILIZATION = 'gpu_memory_utilization';
-
-const GR_ENGINE = 'DCGM_FI_PROF_GR_ENGINE_ACTIVE';
-const GPU_UTIL = 'DCGM_FI_DEV_GPU_UTIL';
-const FB_USED = 'DCGM_FI_DEV_FB_USED';
-const FB_FREE = 'DCGM_FI_DEV_FB_FREE';
+export { GPU_DUTY_CYCLE, GPU_MEMORY_UTILIZATION, type DcgmLabelNames } from './dcgm-entity.js';
 
 /** The only families read; the parser skips every other line. */
 export const DCGM_FAMILIES: ReadonlySet<string> = new Set([GR_ENGINE, GPU_UTIL, FB_USED, FB_FREE]);
 
-export interface DcgmLabelNames {
-  readonly pod: string;
-  readonly namespace: string;
-  readonly container: string;
-  /** First present, non-empty one names the node (`Hostname` became `hostname` in #655). */
-  readonly node: readonly string[];
-}
-
-/** All families of one exporter series: same label set, different metric names. */
-interface Entity {
-  readonly labels: Record<string, string>;
-  gr?: number;
-  util?: number;
-  fbUsed?: number;
-  fbFree?: number;
-  tsMs?: number;
-}
-
+/** The points of one scrape's samples (pure). */
 export function dcgmPoints(samples: readonly PromSample[], names: DcgmLabelNames, scrapeMs: number): MetricPoint[] {
   const series = new DcgmSeries(names);
+  series.startPoll();
   for (const s of samples) series.add(s);
   return series.points(scrapeMs);
 }
@@ -48,31 +39,41 @@ export function dcgmLabelsRead(names: DcgmLabelNames): ReadonlySet<string> {
 }
 
 /**
- * Samples grouped into entities as they are parsed, so a caller can stream a body through
- * it and keep one label object per GPU-and-pod instead of one per sample.
+ * Samples grouped into entities as they are parsed, so a caller can stream a body through it.
+ * One instance serves every poll of a source: a series keeps its entity (and the targets and
+ * labels derived from it) from poll to poll, so a steady exporter costs new points per poll
+ * and little else. Values never carry over: an entity's first sample in a poll resets them.
  */
 export class DcgmSeries {
-  /** In order of first appearance, which is the order of the points. */
-  private readonly entities: Entity[] = [];
-  /** By GPU UUID: a few entities only when the GPU is split (MIG) or shared by pods. */
-  private readonly byGpu = new Map<string, Entity[]>();
+  private poll = 0;
+  /** This poll's entities in order of first appearance, which is the order of the points. */
+  private current: Entity[] = [];
+  /** By label object: a parser sharing label objects (LabelSets) makes this the usual path. */
+  private readonly byLabels = new WeakMap<object, Entity>();
+  /**
+   * By the labels that tell series apart (seriesKey), so label objects of one series (other
+   * label text, e.g. an extra label the mapping ignores) always share one entity. Entries the
+   * last poll did not see are dropped.
+   */
+  private readonly bySeries = new Map<string, Entity>();
+  private readonly nodes = new NodeGpus();
 
-  constructor(
-    private readonly names: DcgmLabelNames,
-    /** Applied to the labels of each new entity, e.g. to copy and share label strings. */
-    private readonly keepLabels: (labels: Record<string, string>) => Record<string, string> = (l) => l,
-  ) {}
+  constructor(private readonly names: DcgmLabelNames) {}
+
+  /** Starts a poll: samples added from now on are its own; series the last poll did not see are forgotten. */
+  startPoll(): void {
+    for (const [key, e] of this.bySeries) {
+      if (e.poll === this.poll) continue;
+      this.bySeries.delete(key);
+      e.gone = true;
+    }
+    this.poll++;
+    this.current = [];
+  }
 
   add(s: PromSample): void {
     if (!Number.isFinite(s.value)) return;
-    const same = this.byGpu.get(uuidOf(s.labels));
-    let e = same?.find((c) => this.sameSeries(c.labels, s.labels));
-    if (!e) {
-      e = { labels: this.keepLabels(s.labels) };
-      this.entities.push(e);
-      if (same) same.push(e);
-      else this.byGpu.set(uuidOf(e.labels), [e]);
-    }
+    const e = this.entity(s.labels);
     if (s.timestampMs !== undefined) e.tsMs = Math.max(e.tsMs ?? 0, s.timestampMs);
     if (s.name === GR_ENGINE) e.gr = s.value;
     else if (s.name === GPU_UTIL) e.util = s.value;
@@ -81,154 +82,50 @@ export class DcgmSeries {
   }
 
   points(scrapeMs: number): MetricPoint[] {
-    const build = new PointBuilder(this.entities, this.names, scrapeMs);
-    for (const e of this.entities) build.add(e);
+    const build = new PointBuilder(this.current, this.names, scrapeMs, this.nodes);
+    for (const e of this.current) build.add(e);
     return build.finish();
   }
 
-  /** points(), letting the event loop run between slices of 2 000 entities (~4 ms each). */
+  /** points(), letting the event loop run between slices of 2 000 entities. */
   async pointsInTurns(scrapeMs: number): Promise<MetricPoint[]> {
-    const build = new PointBuilder(this.entities, this.names, scrapeMs);
-    for (let i = 0; i < this.entities.length; i++) {
-      build.add(this.entities[i] as Entity);
+    const entities = this.current;
+    const build = new PointBuilder(entities, this.names, scrapeMs, this.nodes);
+    for (let i = 0; i < entities.length; i++) {
+      build.add(entities[i] as Entity);
       if (i % 2_000 === 1_999) await new Promise((resolve) => setImmediate(resolve));
     }
     return build.finish();
   }
 
+  private entity(labels: Record<string, string>): Entity {
+    let e = this.byLabels.get(labels);
+    if (e === undefined || e.gone) {
+      const key = this.seriesKey(labels);
+      e = this.bySeries.get(key);
+      if (e === undefined) this.bySeries.set(key, (e = newEntity(labels)));
+      this.byLabels.set(labels, e);
+    }
+    if (e.poll !== this.poll) {
+      // The series' first sample in this poll: nothing read by an earlier poll may show through.
+      e.poll = this.poll;
+      e.gr = e.util = e.fbUsed = e.fbFree = e.tsMs = undefined;
+      if (e.labels !== labels) {
+        e.labels = labels;
+        e.derived = undefined;
+      }
+      this.current.push(e);
+    }
+    return e;
+  }
+
   /**
    * The families of one exporter series share its labels. Besides the UUID, those that tell
    * series apart: host, GPU index, MIG slice, and the pod using it (a time-sliced GPU repeats
-   * its series per pod). Comparing these beats building a key string per sample.
+   * its series per pod). Built only for a label object not seen before.
    */
-  private sameSeries(a: Record<string, string>, b: Record<string, string>): boolean {
+  private seriesKey(l: Record<string, string>): string {
     const { pod, namespace, container } = this.names;
-    return (
-      a[pod] === b[pod] && a[namespace] === b[namespace] && a[container] === b[container] && a.GPU_I_ID === b.GPU_I_ID &&
-      a.gpu === b.gpu && a.Hostname === b.Hostname && a.hostname === b.hostname
-    );
+    return JSON.stringify([uuidOf(l), l[pod], l[namespace], l[container], l.GPU_I_ID, l.gpu, l.Hostname, l.hostname]);
   }
-}
-
-/** The points of a set of entities, added one at a time so the work can be split. */
-class PointBuilder {
-  private readonly out: MetricPoint[] = [];
-  private readonly nodeGpus = new Map<string, NodeGpu>();
-  private readonly grGpus = new Set<string>();
-
-  constructor(
-    entities: readonly Entity[],
-    private readonly names: DcgmLabelNames,
-    private readonly scrapeMs: number,
-  ) {
-    for (const e of entities) if (e.gr !== undefined) this.grGpus.add(gpuKey(e.labels));
-  }
-
-  add(e: Entity): void {
-    const ts = e.tsMs ?? this.scrapeMs;
-    const duty = dutyPercent(e, this.grGpus);
-    podPoints(e, duty, this.names, ts, this.out);
-    if (duty !== undefined) addNodeGpu(this.nodeGpus, e, duty, this.names, ts);
-  }
-
-  finish(): MetricPoint[] {
-    for (const g of this.nodeGpus.values()) this.out.push(nodePoint(g));
-    return this.out;
-  }
-}
-
-function uuidOf(labels: Record<string, string>): string {
-  // `uuid` under --use-old-namespace; the gpu index is a last resort.
-  return labels.UUID ?? labels.uuid ?? `gpu${labels.gpu ?? ''}`;
-}
-
-/** One physical GPU (or one MIG slice of it) on one exporter host. */
-function gpuKey(labels: Record<string, string>): string {
-  return `${labels.Hostname ?? labels.hostname ?? ''}|${uuidOf(labels)}|${labels.GPU_I_ID ?? ''}`;
-}
-
-function isMig(labels: Record<string, string>): boolean {
-  return Boolean(labels.GPU_I_ID);
-}
-
-/**
- * GR_ENGINE_ACTIVE (0–1) when the GPU/slice has it; GPU_UTIL only for GPUs that export no
- * GR_ENGINE at all (mixing the two scales inside one pod mean would be wrong) and never on
- * MIG slices, where it is unsupported and reads 0. Out-of-range values (the 4294967295
- * glitch) are dropped, not clamped.
- */
-function dutyPercent(e: Entity, grGpus: ReadonlySet<string>): number | undefined {
-  let pct: number | undefined;
-  if (e.gr !== undefined) pct = e.gr * 100;
-  else if (e.util !== undefined && !isMig(e.labels) && !(grGpus.size > 0 && grGpus.has(gpuKey(e.labels)))) pct = e.util;
-  return pct !== undefined && pct >= 0 && pct <= 100 ? pct : undefined;
-}
-
-/** FB_USED/(FB_USED+FB_FREE) in %; FB_RESERVED is the driver's and not the pod's to use. */
-function memoryPercent(e: Entity): number | undefined {
-  if (e.fbUsed === undefined || e.fbFree === undefined) return undefined;
-  const total = e.fbUsed + e.fbFree;
-  if (!(total > 0) || e.fbUsed < 0 || e.fbFree < 0) return undefined;
-  return (e.fbUsed / total) * 100;
-}
-
-function podPoints(e: Entity, duty: number | undefined, names: DcgmLabelNames, ts: number, out: MetricPoint[]): void {
-  const pod = e.labels[names.pod];
-  const namespace = e.labels[names.namespace];
-  if (!pod || !namespace) return; // unmapped GPU: missing and empty mean the same
-  const target = { kind: 'object', resource: 'pods', namespace, name: pod } as const;
-  const labels = gpuLabels(e.labels, true);
-  const container = e.labels[names.container];
-  if (container) labels.container = container;
-  if (duty !== undefined) out.push({ metric: GPU_DUTY_CYCLE, target, labels, value: duty, timestampMs: ts });
-  const mem = memoryPercent(e);
-  if (mem !== undefined) out.push({ metric: GPU_MEMORY_UTILIZATION, target, labels, value: mem, timestampMs: ts });
-}
-
-const GPU_LABELS = ['gpu', 'modelName', 'device'] as const;
-const MIG_LABELS = ['GPU_I_ID', 'GPU_I_PROFILE'] as const;
-
-function gpuLabels(src: Record<string, string>, withMig: boolean): Record<string, string> {
-  const out: Record<string, string> = { UUID: uuidOf(src) };
-  for (const k of GPU_LABELS) if (src[k] !== undefined) out[k] = src[k];
-  if (withMig) for (const k of MIG_LABELS) if (src[k] !== undefined) out[k] = src[k];
-  return out;
-}
-
-/**
- * A node's physical GPU. MIG slices are folded into their GPU as the plain mean of the
- * slices, so a node's value stays "mean over its GPUs" whether or not a GPU is split
- * (weighting by slice size is not expressible in the PromQL path, and both paths must agree).
- */
-interface NodeGpu {
-  readonly node: string;
-  readonly labels: Record<string, string>;
-  /** Per slice (or '' for a whole GPU); first writer wins, since shared-GPU copies repeat it. */
-  readonly slices: Map<string, number>;
-  tsMs: number;
-}
-
-function addNodeGpu(gpus: Map<string, NodeGpu>, e: Entity, duty: number, names: DcgmLabelNames, ts: number): void {
-  let node: string | undefined;
-  for (const l of names.node) if ((node = e.labels[l])) break;
-  if (!node) return;
-  const key = `${node}|${uuidOf(e.labels)}`;
-  let g = gpus.get(key);
-  if (!g) gpus.set(key, (g = { node, labels: gpuLabels(e.labels, false), slices: new Map(), tsMs: ts }));
-  const slice = e.labels.GPU_I_ID ?? '';
-  if (!g.slices.has(slice)) g.slices.set(slice, duty);
-  g.tsMs = Math.max(g.tsMs, ts);
-}
-
-function nodePoint(g: NodeGpu): MetricPoint {
-  // A whole-GPU series next to slices of the same GPU is not meaningful in MIG mode.
-  const values = [...g.slices].filter(([id]) => id !== '' || g.slices.size === 1).map(([, v]) => v);
-  const value = values.reduce((a, b) => a + b, 0) / values.length;
-  return {
-    metric: GPU_DUTY_CYCLE,
-    target: { kind: 'object', resource: 'nodes', name: g.node },
-    labels: g.labels,
-    value,
-    timestampMs: g.tsMs,
-  };
 }

@@ -10,6 +10,7 @@ import {
   type DcgmLabelNames,
 } from './dcgm-points.js';
 import { fetchWithTimeout } from './http.js';
+import { LabelSets } from './label-sets.js';
 import { parsePromStream, PromTextError } from './prom-text.js';
 import type { Source } from './types.js';
 
@@ -44,7 +45,11 @@ export class DcgmSource implements Source {
   private readonly names: DcgmLabelNames;
   private readonly labelsRead: ReadonlySet<string>;
   private readonly timeoutMs: number;
-  private readonly strings = new LabelStrings();
+  /** Label objects and series kept from poll to poll, so a steady exporter allocates little per poll. */
+  private readonly labelSets = new LabelSets();
+  private readonly series: DcgmSeries;
+  /** Bumped per poll: a poll that timed out and still runs must not write into the next one's series. */
+  private polls = 0;
 
   constructor(private readonly options: DcgmSourceOptions) {
     this.id = `dcgm:${options.url}`;
@@ -56,15 +61,22 @@ export class DcgmSource implements Source {
       node: options.nodeLabels ?? DCGM_DEFAULTS.nodeLabels,
     };
     this.labelsRead = dcgmLabelsRead(this.names);
+    this.series = new DcgmSeries(this.names);
   }
 
   /** Parses the body as it arrives, keeping only the families and labels the points need. */
   async poll(signal: AbortSignal): Promise<MetricPoint[]> {
-    this.strings.nextPoll();
-    const series = new DcgmSeries(this.names, (labels) => this.strings.copy(labels));
-    await this.scrape(signal, (body) => parsePromStream(body, { names: DCGM_FAMILIES, labels: this.labelsRead }, (s) => series.add(s)));
-    const points = await series.pointsInTurns(Date.now());
-    this.options.logger?.debug({ source: this.id, points: points.length }, 'dcgm scrape');
+    const poll = ++this.polls;
+    const current = () => {
+      if (poll !== this.polls) throw new Error('superseded by a newer poll');
+    };
+    this.labelSets.nextPoll();
+    this.series.startPoll();
+    const options = { names: DCGM_FAMILIES, labels: this.labelsRead, labelSets: this.labelSets };
+    await this.scrape(signal, (body) => parsePromStream(body, options, (s) => (current(), this.series.add(s))));
+    const points = await this.series.pointsInTurns(Date.now());
+    current();
+    this.options.logger?.debug({ source: this.id, points: points.length, labelSets: this.labelSets.size }, 'dcgm scrape');
     return points;
   }
 
@@ -87,36 +99,5 @@ export class DcgmSource implements Source {
       const why = parse ? `cannot parse the response: ${parse.message}` : errorMessage(err);
       throw new Error(`dcgm-exporter ${url}: ${why}`, { cause: err });
     }
-  }
-}
-
-/**
- * One shared copy of each label string, kept across two polls. Parsed values are slices of
- * the response text and would keep all of it alive as long as the points live; most values
- * (pod names, GPU UUIDs) repeat every poll, so after the first poll nearly all are found here.
- */
-class LabelStrings {
-  private previous = new Map<string, string>();
-  private current = new Map<string, string>();
-
-  nextPoll(): void {
-    this.previous = this.current;
-    this.current = new Map();
-  }
-
-  copy(labels: Record<string, string>): Record<string, string> {
-    const out: Record<string, string> = Object.create(null) as Record<string, string>;
-    for (const key in labels) out[key] = this.string(labels[key] ?? '');
-    return out;
-  }
-
-  private string(s: string): string {
-    let kept = this.current.get(s);
-    if (kept === undefined) {
-      // Buffer round trip: a flat copy, not a slice of the body.
-      kept = this.previous.get(s) ?? Buffer.from(s).toString();
-      this.current.set(kept, kept);
-    }
-    return kept;
   }
 }

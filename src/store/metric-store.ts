@@ -55,7 +55,7 @@ export class MetricStore {
   ) {}
 
   registerSource(id: string, metrics: readonly string[]): void {
-    this.sources.set(id, { id, changes: 0, metrics: new Set(metrics), index: SourceIndex.empty(), points: [] });
+    this.sources.set(id, { id, changes: 0, metrics: new Set(metrics), index: new SourceIndex(), points: [] });
     this.changes++;
   }
 
@@ -74,8 +74,8 @@ export class MetricStore {
   /** A successful poll: the source's points are exactly `points` from now on. */
   replace(id: string, points: readonly MetricPoint[], atMs: number = this.now()): void {
     const entry = this.entry(id);
-    entry.points = points.filter((p) => Number.isFinite(p.value));
-    entry.index = SourceIndex.build(entry.points);
+    entry.points = finiteOnly(points);
+    entry.index.update(entry.points);
     entry.lastAttemptMs = atMs;
     entry.lastSuccessMs = atMs;
     entry.lastError = undefined;
@@ -89,8 +89,8 @@ export class MetricStore {
    */
   replaceSeries(id: string, belongs: (p: MetricPoint) => boolean, points: readonly MetricPoint[]): void {
     const entry = this.entry(id);
-    entry.points = [...entry.points.filter((p) => !belongs(p)), ...points.filter((p) => Number.isFinite(p.value))];
-    entry.index = SourceIndex.build(entry.points);
+    entry.points = [...entry.points.filter((p) => !belongs(p)), ...finiteOnly(points)];
+    entry.index.update(entry.points);
     entry.changes++;
   }
 
@@ -169,7 +169,8 @@ export class MetricStore {
     return this.providers(metric).map((s) => ({
       source: s.id,
       ok: isHealthy(s, now, def.maxAgeMs),
-      points: s.index.externalPoints(metric),
+      // A copy: the index's own array changes with the next poll.
+      points: [...s.index.externalPoints(metric)],
     }));
   }
 
@@ -263,6 +264,12 @@ export class MetricStore {
     if (!e) throw new Error(`source ${id} is not registered`);
     return e;
   }
+}
+
+/** `points` itself when every value is finite (the usual case: sources drop the others), else a filtered copy. */
+function finiteOnly(points: readonly MetricPoint[]): readonly MetricPoint[] {
+  for (const p of points) if (!Number.isFinite(p.value)) return points.filter((q) => Number.isFinite(q.value));
+  return points;
 }
 
 function fail(failure: ReadFailure): { ok: false; failure: ReadFailure } {
