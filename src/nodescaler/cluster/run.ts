@@ -6,7 +6,7 @@ import { createHttpApp } from '../../exporter/http-app.js';
 import { ownNamespace, resolveClusterAccess } from '../../kube/index.js';
 import { LeaderElector, type LeaderElectorOptions } from '../../kube/leader-election.js';
 import { createLogger, type Logger } from '../../util/log.js';
-import { loadNodeScalerConfig, type NodeScalerConfig } from '../config.js';
+import { loadNodeScalerConfig, type ActuatorRef, type NodeScalerConfig } from '../config.js';
 import { AwsAsgActuator } from './asg-actuator.js';
 import type { NodeLink } from './asg-observation.js';
 import { ClusterApiActuator } from './capi-actuator.js';
@@ -96,21 +96,21 @@ export interface AwsWiring {
   endpoint?: string;
 }
 
-/** One actuator per pool; a kind without an executor stops the start-up instead of silently doing nothing. */
+/** One actuator per pool, each engine behind the same PoolActuator seam. */
 export function buildActuators(config: NodeScalerConfig, kc: KubeConfig, aws: AwsWiring): Map<string, PoolActuator> {
-  const out = new Map<string, PoolActuator>();
-  config.pools.forEach((pool, i) => {
-    const ref = pool.actuator;
-    if (ref.kind === 'clusterApi') out.set(pool.name, new ClusterApiActuator(kc, ref));
-    else if (ref.kind === 'karpenterNodePool') out.set(pool.name, new KarpenterNodePoolActuator(kc, ref));
-    // The SDK is imported by the actuator on its first call, so CAPI-only runs never load it.
-    else if (ref.kind === 'awsAsg') out.set(pool.name, new AwsAsgActuator(ref, aws));
-    else {
-      const kind = (ref as { kind: string }).kind;
-      throw new ConfigError(`pools[${i}].actuator.kind: ${kind} has no executor yet; only clusterApi, karpenterNodePool and awsAsg pools can be run (node-scaler plan works with any kind)`);
-    }
-  });
-  return out;
+  return new Map(config.pools.map((pool) => [pool.name, actuatorFor(pool.actuator, kc, aws)]));
+}
+
+function actuatorFor(ref: ActuatorRef, kc: KubeConfig, aws: AwsWiring): PoolActuator {
+  switch (ref.kind) {
+    case 'clusterApi':
+      return new ClusterApiActuator(kc, ref);
+    case 'karpenterNodePool':
+      return new KarpenterNodePoolActuator(kc, ref);
+    case 'awsAsg':
+      // The SDK is imported by the actuator on its first call, so runs without ASG pools never load it.
+      return new AwsAsgActuator(ref, aws);
+  }
 }
 
 type Leadership = Pick<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading'>;
