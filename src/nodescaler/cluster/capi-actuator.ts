@@ -3,6 +3,7 @@ import type { ActuatorRef } from '../config.js';
 import type { Millis } from '../types.js';
 import type { ActuatorObservation, PoolActuator } from './contracts.js';
 import { httpCode, kubeError } from './kube-errors.js';
+import { writeReplicas } from './scale-write.js';
 
 /**
  * A pool backed by a Cluster API MachineDeployment, MachineSet or MachinePool
@@ -66,7 +67,6 @@ export interface ClusterApiActuatorOptions {
 }
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const SCALE_CONFLICT_RETRIES = 3;
 
 export class ClusterApiActuator implements PoolActuator {
   private readonly custom: CustomObjectsApi;
@@ -101,23 +101,20 @@ export class ClusterApiActuator implements PoolActuator {
     return observation;
   }
 
-  async setDesired(replicas: number): Promise<void> {
-    if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`${this.description}: refusing to set replicas to ${replicas}`);
-    for (let attempt = 1; ; attempt++) {
-      const scale = await this.readScale();
-      if (replicasOf(scale, this.description) === replicas) return;
-      try {
-        // The read resourceVersion makes the write conditional: another writer in between is a 409, and we re-read.
-        await this.custom.patchNamespacedCustomObjectScale(
-          { ...this.poolParams(), body: { metadata: { resourceVersion: scale.metadata?.resourceVersion }, spec: { replicas } } },
-          MERGE_PATCH,
-        );
-        return;
-      } catch (err) {
-        if (httpCode(err) === 409 && attempt < SCALE_CONFLICT_RETRIES) continue;
-        throw kubeError(err, `set replicas of ${this.description} to ${replicas}`);
-      }
-    }
+  setDesired(replicas: number): Promise<void> {
+    return writeReplicas(
+      {
+        description: this.description,
+        read: async () => {
+          const scale = await this.readScale();
+          return { replicas: replicasOf(scale, this.description), resourceVersion: scale.metadata?.resourceVersion };
+        },
+        write: async (n, resourceVersion) => {
+          await this.custom.patchNamespacedCustomObjectScale({ ...this.poolParams(), body: { metadata: { resourceVersion }, spec: { replicas: n } } }, MERGE_PATCH);
+        },
+      },
+      replicas,
+    );
   }
 
   async markForRemoval(node: string): Promise<void> {

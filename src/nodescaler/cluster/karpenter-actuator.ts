@@ -2,7 +2,8 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import type { ActuatorRef } from '../config.js';
 import type { ActuatorObservation, PoolActuator } from './contracts.js';
 import { KARPENTER_ICE_EVENT_REASON, newestCapacityFailure, type EventLike, type NodeClaimLike } from './karpenter-capacity.js';
-import { httpCode, kubeError } from './kube-errors.js';
+import { kubeError } from './kube-errors.js';
+import { writeReplicas } from './scale-write.js';
 
 /**
  * A pool backed by a Karpenter **static** NodePool (research/node-scaler.md §3.3 B2; Karpenter
@@ -59,7 +60,6 @@ export interface KarpenterNodePoolActuatorOptions {
 }
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const SCALE_CONFLICT_RETRIES = 3;
 
 export class KarpenterNodePoolActuator implements PoolActuator {
   private readonly custom: CustomObjectsApi;
@@ -88,23 +88,21 @@ export class KarpenterNodePoolActuator implements PoolActuator {
     return observation;
   }
 
-  async setDesired(replicas: number): Promise<void> {
-    if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`${this.description}: refusing to set replicas to ${replicas}`);
-    for (let attempt = 1; ; attempt++) {
-      const pool = await this.readPool();
-      if (this.staticReplicas(pool) === replicas) return;
-      try {
-        // The NodePool's resourceVersion is its scale's: another writer in between is a 409, and we re-read.
-        await this.custom.patchClusterCustomObjectScale(
-          { ...this.poolParams(), body: { metadata: { resourceVersion: pool.metadata.resourceVersion }, spec: { replicas } } },
-          MERGE_PATCH,
-        );
-        return;
-      } catch (err) {
-        if (httpCode(err) === 409 && attempt < SCALE_CONFLICT_RETRIES) continue;
-        throw kubeError(err, `set replicas of ${this.description} to ${replicas}`);
-      }
-    }
+  setDesired(replicas: number): Promise<void> {
+    return writeReplicas(
+      {
+        description: this.description,
+        read: async () => {
+          const pool = await this.readPool();
+          return { replicas: this.staticReplicas(pool), resourceVersion: pool.metadata.resourceVersion };
+        },
+        // The NodePool's resourceVersion is its scale's.
+        write: async (n, resourceVersion) => {
+          await this.custom.patchClusterCustomObjectScale({ ...this.poolParams(), body: { metadata: { resourceVersion }, spec: { replicas: n } } }, MERGE_PATCH);
+        },
+      },
+      replicas,
+    );
   }
 
   /** Always rejects: Karpenter offers no way to choose which node of a static NodePool goes (see the file header). */
