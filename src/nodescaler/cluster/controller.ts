@@ -2,12 +2,12 @@ import type { V1Node } from '@kubernetes/client-node';
 import type { NodeScalerConfig } from '../config.js';
 import { decide } from '../decide.js';
 import { TAINT } from '../names.js';
-import { detectInterruption } from '../signals.js';
 import { emptyState } from '../state.js';
 import type { Millis, Plan, PrewarmTarget, ScalerState, Snapshot } from '../types.js';
 import type { Logger } from '../../util/log.js';
 import { errorMessage } from '../../util/errors.js';
 import type { ActuatorObservation, EventSink, Evictor, NodePatcher, PoolActuator } from './contracts.js';
+import { nodeInterruption } from './convert-node.js';
 import type { DemandHistory } from './demand-history.js';
 import { executePlan, type ExecutionReport } from './executor.js';
 import type { NodeScalerMetrics } from './metrics.js';
@@ -205,12 +205,7 @@ export class NodeScalerController {
   private isNewNotice(node: V1Node): boolean {
     const name = node.metadata?.name;
     if (!name || this.state.nodes[name]?.interruptionSeenAt !== undefined) return false;
-    const signal = detectInterruption({
-      labels: node.metadata?.labels ?? {},
-      annotations: node.metadata?.annotations ?? {},
-      taints: (node.spec?.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: t.effect as 'NoSchedule' })),
-      providerID: node.spec?.providerID,
-    });
+    const signal = nodeInterruption(node);
     if (!signal) return false;
     const ours = signal.kind === 'rebalance' ? TAINT.atRisk : TAINT.interrupted;
     return !(node.spec?.taints ?? []).some((t) => t.key === ours);

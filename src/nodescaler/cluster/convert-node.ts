@@ -1,6 +1,6 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { detectCapacityType, detectInterruption } from '../signals.js';
-import type { NodeInfo, Taint } from '../types.js';
+import type { InterruptionSignal, NodeInfo, Taint } from '../types.js';
 import { quantity, stringMap, toMillis } from './object-fields.js';
 
 /** What the snapshot builder knows about a node besides the Node object itself. */
@@ -57,6 +57,12 @@ export function toNodeInfo(node: V1Node, ctx: NodeContext): NodeInfo {
   const interruption = detectInterruption({ labels, annotations, taints, providerID: node.spec?.providerID });
   if (interruption !== undefined) info.interruption = stripUndefined(interruption);
   return info;
+}
+
+/** The interruption notice a Node object carries, read the way toNodeInfo() reads it. */
+export function nodeInterruption(node: V1Node): InterruptionSignal | undefined {
+  const meta = node.metadata ?? {};
+  return detectInterruption({ labels: stringMap(meta.labels), annotations: stringMap(meta.annotations), taints: nodeTaints(node), providerID: node.spec?.providerID });
 }
 
 function isReady(node: V1Node): boolean {

@@ -13,10 +13,11 @@ import { writeReplicas } from './scale-write.js';
  * - pkg/apis/v1/nodepool.go: `spec.replicas` (int64, minimum 0) makes a NodePool static, a CEL
  *   rule forbids switching between static and dynamic, and the cluster-scoped CRD declares
  *   `+kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.nodes` (no
- *   selector). The replica count is read and written through `/scale`, so the apiserver's own
- *   validation and resourceVersion conflicts apply. On a dynamic NodePool `/scale` is an HTTP 500
- *   ("the spec replicas field does not exist"), so the NodePool itself is read first: a dynamic
- *   pool is sized from pending pods by Karpenter and is refused here with a message that says so.
+ *   selector). The count is read from the NodePool's spec.replicas (what `/scale` reports) and
+ *   written through `/scale`, so the apiserver's own validation and resourceVersion conflicts
+ *   apply. On a dynamic NodePool `/scale` is an HTTP 500 ("the spec replicas field does not
+ *   exist"); reading the NodePool instead lets a dynamic pool — sized from pending pods by
+ *   Karpenter — be refused with a message that says so.
  * - The pool's nodes carry the label `karpenter.sh/nodepool=<name>`, as do its NodeClaims
  *   (whose `status.nodeName` names the node before the label may be seen on it).
  * - Capacity failures: see karpenter-capacity.ts.
@@ -45,10 +46,6 @@ interface NodePoolObject {
   metadata: { name: string; resourceVersion?: string };
   /** null never comes from Karpenter itself, but JSON allows it and it means "unset" too. */
   spec?: { replicas?: number | null };
-}
-
-interface Scale {
-  spec?: { replicas?: number };
 }
 
 export interface KarpenterNodePoolActuatorOptions {
@@ -80,9 +77,9 @@ export class KarpenterNodePoolActuator implements PoolActuator {
   }
 
   async observe(): Promise<ActuatorObservation> {
-    this.staticReplicas(await this.readPool());
-    const [scale, claims, nodes, events] = await Promise.all([this.readScale(), this.listNodeClaims(), this.listNodeNames(), this.listCapacityEvents()]);
-    const observation: ActuatorObservation = { desired: this.checkReplicas(scale.spec?.replicas, 'the scale subresource'), nodes: nodeNames(nodes, claims) };
+    // The scale subresource's replicas are the NodePool's spec.replicas: one read serves both.
+    const [pool, claims, nodes, events] = await Promise.all([this.readPool(), this.listNodeClaims(), this.listNodeNames(), this.listCapacityEvents()]);
+    const observation: ActuatorObservation = { desired: this.staticReplicas(pool), nodes: nodeNames(nodes, claims) };
     const failure = newestCapacityFailure(this.ref.name, claims, events);
     if (failure) observation.capacityFailure = failure;
     return observation;
@@ -127,15 +124,6 @@ export class KarpenterNodePoolActuator implements PoolActuator {
       return (await this.custom.getClusterCustomObject(this.poolParams())) as NodePoolObject;
     } catch (err) {
       throw kubeError(err, `read ${this.description}`);
-    }
-  }
-
-  private async readScale(): Promise<Scale> {
-    try {
-      return (await this.custom.getClusterCustomObjectScale(this.poolParams())) as Scale;
-    } catch (err) {
-      // 404 with the NodePool present: a Karpenter older than 1.8, whose CRD has no scale subresource.
-      throw kubeError(err, `read the scale subresource of ${this.description}`);
     }
   }
 
