@@ -8,6 +8,7 @@
  * round-trip by commandTimeoutMs); a step that times out drops the connection so a hung
  * server's late replies can never be taken for fresh ones.
  */
+import { once } from 'node:events';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { Logger } from '../util/log.js';
@@ -53,7 +54,7 @@ export class RedisConnection {
   /** Connects (again) when the connection is not ready; bounded by connectTimeoutMs. */
   async ready(signal: AbortSignal): Promise<void> {
     if (this.closed) throw new Error('source is closed');
-    if (this.client.status === 'ready') return;
+    if (this.client.status === 'ready' && !this.dropped()) return;
     if (!this.connecting) {
       const attempt = this.connect();
       const clear = () => {
@@ -83,22 +84,22 @@ export class RedisConnection {
   }
 
   /** Sends the commands one by one, all in flight at once (see bullmq-reader.ts for why not a pipeline). */
-  each(commands: readonly ReadCommand[], signal: AbortSignal): Promise<unknown[]> {
+  async each(commands: readonly ReadCommand[], signal: AbortSignal): Promise<unknown[]> {
     // Corked, the commands leave in one write instead of a write(2) each (~80 ms of CPU per 12 000 commands).
     const socket = this.client instanceof Redis ? this.client.stream : undefined;
     socket?.cork();
     let sent: Promise<unknown>[];
     try {
-      sent = commands.map((command) => {
-        const [name, ...args] = command;
-        return this.client.call(name, ...args).catch((err: unknown) => {
-          throw commandError(command, err);
-        });
-      });
+      // No handler per command: a refusal names its command itself (ReplyError.command).
+      sent = commands.map((command) => this.client.call(...command));
     } finally {
       socket?.uncork();
     }
-    return this.bounded(Promise.all(sent), this.opts.commandTimeoutMs, 'command', signal);
+    try {
+      return await this.bounded(Promise.all(sent), this.opts.commandTimeoutMs, 'command', signal);
+    } catch (err) {
+      throw commandError(undefined, err);
+    }
   }
 
   /** One command on `client`, bounded by commandTimeoutMs. */
@@ -120,14 +121,19 @@ export class RedisConnection {
     this.closed = true;
     const status = this.client.status;
     if (status === 'ready') {
-      // QUIT lets Redis close the connection after the replies; commandTimeout bounds it.
-      await this.client.quit().catch(() => undefined);
+      // QUIT lets Redis close the connection after the replies; a hung server gets commandTimeoutMs.
+      const quit = this.client.quit().catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([quit, new Promise((resolve) => (timer = setTimeout(resolve, this.opts.commandTimeoutMs)))]);
+      clearTimeout(timer);
     }
     this.client.disconnect();
   }
 
   private async connect(): Promise<void> {
     this.lastError = undefined;
+    // A dropped socket reports 'end' a tick after drop(); only then can a new one be opened.
+    if (this.dropped() && this.client.status !== 'end') await once(this.client, 'end');
     const status = this.client.status;
     if (status === 'connecting' || status === 'connect' || status === 'reconnecting') {
       await readyEvent(this.client);
@@ -172,9 +178,18 @@ export class RedisConnection {
     });
   }
 
+  /** The socket was destroyed by drop() (or failed) while ioredis may still say 'ready'. */
+  private dropped(): boolean {
+    return this.client instanceof Redis && this.client.stream?.destroyed === true;
+  }
+
   private drop(): void {
     this.connecting = undefined;
     this.client.disconnect();
+    // disconnect() only half-closes the socket; against a hung server the connection would stay
+    // 'ready' (and unwritable) until the server answers the FIN. Destroyed, it ends now and the
+    // next poll connects afresh.
+    if (this.client instanceof Redis) this.client.stream?.destroy();
   }
 }
 
@@ -213,7 +228,8 @@ function baseOptions(endpoint: RedisEndpoint, opts: ConnectionOptions): RedisOpt
     // still loading its dataset answers LOADING, which the poll reports as it is.
     enableReadyCheck: false,
     connectTimeout: opts.connectTimeoutMs,
-    commandTimeout: opts.commandTimeoutMs,
+    // No ioredis commandTimeout: every call is bounded by bounded() already, and ioredis'
+    // own timer per command was ~2 MB of garbage per 1 000-queue poll.
     ...(endpoint.username !== undefined ? { username: endpoint.username } : {}),
     ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
     ...(endpoint.tls ? { tls: {} } : {}),
@@ -239,8 +255,15 @@ function readyEvent(client: RedisClient): Promise<void> {
 /** Names the command in Redis' own refusals (WRONGTYPE, NOPERM…); connection errors pass as they are. */
 function commandError(command: ReadCommand | undefined, err: unknown): unknown {
   if (!(err instanceof Error) || err.name !== 'ReplyError') return err;
-  const [name = '?', key = ''] = command ?? [];
+  const [name = '?', key = ''] = command ?? replyErrorCommand(err);
   return new Error(`${name.toUpperCase()} ${key}: ${err.message}`, { cause: err });
+}
+
+/** The command ioredis attaches to a ReplyError. */
+function replyErrorCommand(err: Error): readonly string[] {
+  const c = (err as { command?: { name?: unknown; args?: unknown } }).command;
+  const args = Array.isArray(c?.args) ? (c.args as unknown[]) : [];
+  return typeof c?.name === 'string' ? [c.name, String(args[0] ?? '')] : [];
 }
 
 function abortError(signal: AbortSignal): Error {
