@@ -307,6 +307,9 @@ async function main(): Promise<void> {
     const failed = metricValue(selfMetrics, 'ai_metrics_adapter_source_poll_errors_total', `source="${source}`);
     return `${f0(n)} polls, mean ${f0((sum / Math.max(1, n)) * 1000)} ms, ${f0(failed)} failed`;
   };
+  const mb = (name: string) => f2(metricValue(selfMetrics, name) / 1e6);
+  console.log(`adapter memory at the end: V8 heap ${mb('nodejs_heap_size_used_bytes')} MB used of ${mb('nodejs_heap_size_total_bytes')} MB, ` +
+    `external ${mb('nodejs_external_memory_bytes')} MB; the rest of RSS is the node binary (~41 MB) and native allocations.`);
   console.log(`polls during the run: dcgm (${PODS} pods, ${f2(fixtureBytes / 1e6)} MB text) ${poll('dcgm:')}; bullmq (${QUEUES} queues) ${poll('bullmq:')}.`);
   if (worstForeign > 0.15 || loadAtStart > 1) {
     console.log(`WARNING: the machine was not quiet (1-min load ${f2(loadAtStart)} at start; other processes used up to ` +

@@ -31,9 +31,13 @@ export class AnswerCache {
   get(url: string): CachedAnswer | undefined {
     const entry = this.entries.get(url);
     if (!entry) return undefined;
-    if (entry.token === this.validity.answerToken(entry.metric) && this.now() <= entry.untilMs) return entry;
+    if (this.holds(entry, this.now())) return entry;
     this.entries.delete(url);
     return undefined;
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 
   /**
@@ -44,10 +48,29 @@ export class AnswerCache {
     const token = this.validity.answerToken(metric);
     if (token === undefined) return;
     this.entries.delete(url);
+    this.sweep();
     if (this.entries.size >= MAX_ENTRIES) {
       const [oldest] = this.entries.keys();
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     this.entries.set(url, { body, route, metric, token, untilMs: this.validity.answerValidUntil(metric) });
+  }
+
+  private holds(entry: CachedAnswer, nowMs: number): boolean {
+    return entry.token === this.validity.answerToken(entry.metric) && nowMs <= entry.untilMs;
+  }
+
+  /**
+   * Drops answers that can never be served again. Without it an answer stays until its URL is
+   * asked for once more: 20 namespaces of 500 GPU pods each read once kept ~2 MB of bodies.
+   */
+  private sweep(): void {
+    const nowMs = this.now();
+    // Few metrics, up to MAX_ENTRIES answers: read each metric's token once.
+    const tokens = new Map<string, string | undefined>();
+    for (const [url, entry] of this.entries) {
+      if (!tokens.has(entry.metric)) tokens.set(entry.metric, this.validity.answerToken(entry.metric));
+      if (entry.token !== tokens.get(entry.metric) || nowMs > entry.untilMs) this.entries.delete(url);
+    }
   }
 }

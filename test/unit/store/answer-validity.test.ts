@@ -80,4 +80,21 @@ describe('AnswerCache', () => {
     cache.set('/u', 'm', 'external', Buffer.from('{}'));
     expect(cache.get('/u')).to.equal(undefined);
   });
+
+  it('drops answers that can no longer be served when another is stored, without waiting for their URL', () => {
+    let now = T0;
+    const tokens: Record<string, string> = { [GPU]: 'g1', [QUEUE]: 'q1' };
+    const cache = new AnswerCache({ answerToken: (metric) => tokens[metric], answerValidUntil: () => now + 60_000 }, () => now);
+    const body = (text: string) => Buffer.from(text);
+    for (const ns of ['a', 'b', 'c']) cache.set(`/gpu/${ns}`, GPU, 'custom', body(ns));
+    cache.set('/queue', QUEUE, 'external', body('q'));
+    expect(cache.size).to.equal(4);
+    tokens[GPU] = 'g2';
+    cache.set('/queue/other', QUEUE, 'external', body('q2'));
+    expect(cache.size, 'the three GPU answers are gone').to.equal(2);
+    now += 61_000;
+    cache.set('/gpu/a', GPU, 'custom', body('a2'));
+    expect(cache.size, 'expired queue answers are gone too').to.equal(1);
+    expect(cache.get('/gpu/a')?.body.toString()).to.equal('a2');
+  });
 });
