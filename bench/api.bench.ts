@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { startRedis } from '../test/helpers/redis.js';
 import { FixtureServer } from '../test/helpers/fixture-server.js';
 import { renderDcgm } from '../test/helpers/fixture-text.js';
-import { eventually } from '../test/helpers/adapter.js';
-import { procCpuSeconds, procMemory, startBuiltAdapter, type BuiltAdapter } from './lib/adapter.js';
+import { eventually, type AdapterProcess } from '../test/helpers/adapter.js';
+import { procCpuSeconds, procMemory, startBuiltAdapter } from './lib/adapter.js';
 import { forkTs, type TsChild } from './lib/child.js';
 import { machineBusySeconds, treeCpuSeconds } from './lib/proc.js';
 import type { CeilingInfo, CeilingStart } from './lib/ceiling-server.js';
@@ -101,7 +101,7 @@ interface List {
   items: Array<{ value: string; describedObject?: { name: string } }>;
 }
 
-async function getList(adapter: BuiltAdapter, path: string): Promise<{ list: List; body: string }> {
+async function getList(adapter: AdapterProcess, path: string): Promise<{ list: List; body: string }> {
   const got = await fetchOnce(adapter.securePort, path, adapter.ca);
   if (got.status !== 200) throw new Error(`GET ${path}: HTTP ${got.status} ${got.body.slice(0, 300)}`);
   return { list: JSON.parse(got.body) as List, body: got.body };

@@ -3,13 +3,9 @@
  * `npm run bench:api`), not through tsx as test/helpers/adapter.ts does. tsx's loader thread
  * and esbuild add ~65 MB of RSS that a deployed adapter does not have, and RSS is measured here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { waitForServing } from '../../test/helpers/adapter.js';
-import { freePort } from '../../test/helpers/ports.js';
+import { spawnStandalone, type AdapterProcess } from '../../test/helpers/adapter.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -26,63 +22,10 @@ export function productionNodeFlags(): string[] {
   return script < 0 ? afterNode : afterNode.slice(0, script);
 }
 
-export interface BuiltAdapter {
-  readonly pid: number;
-  readonly securePort: number;
-  readonly httpPort: number;
-  /** PEM of the self-signed serving certificate. */
-  readonly ca: string;
-  /** The last 20 kB the process wrote. */
-  output(): string;
-  stop(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
-
-export async function startBuiltAdapter(config: Record<string, unknown>, nodeArgs: readonly string[] = []): Promise<BuiltAdapter> {
+export async function startBuiltAdapter(config: Record<string, unknown>, nodeArgs: readonly string[] = []): Promise<AdapterProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm run bench:api does)`);
-  const dir = mkdtempSync(join(tmpdir(), 'ama-bench-adapter-'));
-  const [securePort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
-  const configFile = join(dir, 'config.yaml');
-  // Every listener on a free port (the KEDA gRPC default 6000 may be taken by another run).
-  writeFileSync(configFile, stringify({ localDir: dir, securePort, httpPort, grpcPort, logLevel: 'info', ...config }));
-  const child = spawn(process.execPath, [...productionNodeFlags(), ...nodeArgs, MAIN, 'serve', '--standalone', '--config', configFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, REDIS_URL: undefined },
-  });
-  live.add(child);
-  let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-    live.delete(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForServing(() => out, exited);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return {
-    pid: child.pid ?? 0,
-    securePort,
-    httpPort,
-    ca: readFileSync(join(dir, 'serving-ca.crt'), 'utf8'),
-    output: () => out,
-    stop,
-  };
+  return spawnStandalone({ entry: [...productionNodeFlags(), ...nodeArgs, MAIN], config, logLevel: 'info', keepOutput: 20_000 });
 }
-
 
 export interface ProcMemory {
   readonly rssMb: number;
