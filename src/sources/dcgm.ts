@@ -9,7 +9,7 @@ import {
   dcgmLabelsRead,
   type DcgmLabelNames,
 } from './dcgm-points.js';
-import { fetchWithTimeout } from './http.js';
+import { streamGet } from './http.js';
 import { LabelSets } from './label-sets.js';
 import { parsePromStream, PromTextError } from './prom-text.js';
 import type { Source } from './types.js';
@@ -81,18 +81,18 @@ export class DcgmSource implements Source {
   }
 
   async close(): Promise<void> {
-    // Nothing held open: undici's global pool owns the sockets.
+    // Nothing held open: node:http's global agent owns the sockets.
   }
 
   private async scrape(signal: AbortSignal, read: (body: AsyncIterable<Uint8Array>) => Promise<void>): Promise<void> {
     const { url } = this.options;
     try {
-      await fetchWithTimeout(url, { headers: { accept: 'text/plain' } }, this.timeoutMs, signal, async (res) => {
-        if (res.status !== 200 || !res.body) {
-          await res.body?.cancel();
-          throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+      await streamGet(url, { accept: 'text/plain' }, this.timeoutMs, signal, async (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          throw new Error(`HTTP ${res.statusCode ?? '?'}${res.statusMessage ? ` ${res.statusMessage}` : ''}`);
         }
-        await read(res.body);
+        await read(res);
       });
     } catch (err) {
       const parse = err instanceof Error && err.cause instanceof PromTextError ? err.cause : undefined;
