@@ -51,21 +51,28 @@ export class DcgmSeries {
   /** By label object: a parser sharing label objects (LabelSets) makes this the usual path. */
   private readonly byLabels = new WeakMap<object, Entity>();
   /**
-   * By the labels that tell series apart (seriesKey), so label objects of one series (other
-   * label text, e.g. an extra label the mapping ignores) always share one entity. Entries the
-   * last poll did not see are dropped.
+   * By GPU UUID, then the other labels that tell series apart (sameSeries), so label objects of
+   * one series (other label text, e.g. an extra label the mapping ignores) always share one
+   * entity. Entities the last poll did not see are dropped.
    */
-  private readonly bySeries = new Map<string, Entity>();
+  private readonly byUuid = new Map<string, Entity[]>();
   private readonly nodes = new NodeGpus();
+  /** Besides the UUID, the labels that tell series apart (see sameSeries). */
+  private readonly seriesLabels: readonly string[];
 
-  constructor(private readonly names: DcgmLabelNames) {}
+  constructor(private readonly names: DcgmLabelNames) {
+    this.seriesLabels = [names.pod, names.namespace, names.container, 'GPU_I_ID', 'gpu', 'Hostname', 'hostname'];
+  }
 
   /** Starts a poll: samples added from now on are its own; series the last poll did not see are forgotten. */
   startPoll(): void {
-    for (const [key, e] of this.bySeries) {
-      if (e.poll === this.poll) continue;
-      this.bySeries.delete(key);
-      e.gone = true;
+    const seen = (e: Entity) => e.poll === this.poll;
+    for (const [uuid, entities] of this.byUuid) {
+      if (entities.every(seen)) continue;
+      for (const e of entities) if (!seen(e)) e.gone = true;
+      const kept = entities.filter(seen);
+      if (kept.length === 0) this.byUuid.delete(uuid);
+      else this.byUuid.set(uuid, kept);
     }
     this.poll++;
     this.current = [];
@@ -87,13 +94,13 @@ export class DcgmSeries {
     return build.finish();
   }
 
-  /** points(), letting the event loop run between slices of 2 000 entities. */
+  /** points(), letting the event loop run between slices of 1 000 entities. */
   async pointsInTurns(scrapeMs: number): Promise<MetricPoint[]> {
     const entities = this.current;
     const build = new PointBuilder(entities, this.names, scrapeMs, this.nodes);
     for (let i = 0; i < entities.length; i++) {
       build.add(entities[i] as Entity);
-      if (i % 2_000 === 1_999) await new Promise((resolve) => setImmediate(resolve));
+      if (i % 1_000 === 999) await new Promise((resolve) => setImmediate(resolve));
     }
     return build.finish();
   }
@@ -101,9 +108,7 @@ export class DcgmSeries {
   private entity(labels: Record<string, string>): Entity {
     let e = this.byLabels.get(labels);
     if (e === undefined || e.gone) {
-      const key = this.seriesKey(labels);
-      e = this.bySeries.get(key);
-      if (e === undefined) this.bySeries.set(key, (e = newEntity(labels)));
+      e = this.seriesOf(labels);
       this.byLabels.set(labels, e);
     }
     if (e.poll !== this.poll) {
@@ -119,13 +124,22 @@ export class DcgmSeries {
     return e;
   }
 
+  /** The entity of the series these labels belong to; a new one for a series not seen before. Only for a label object not seen before. */
+  private seriesOf(labels: Record<string, string>): Entity {
+    const uuid = uuidOf(labels);
+    let entities = this.byUuid.get(uuid);
+    if (entities === undefined) this.byUuid.set(uuid, (entities = []));
+    let e = entities.find((other) => this.sameSeries(other.labels, labels));
+    if (e === undefined) entities.push((e = newEntity(labels)));
+    return e;
+  }
+
   /**
    * The families of one exporter series share its labels. Besides the UUID, those that tell
    * series apart: host, GPU index, MIG slice, and the pod using it (a time-sliced GPU repeats
-   * its series per pod). Built only for a label object not seen before.
+   * its series per pod).
    */
-  private seriesKey(l: Record<string, string>): string {
-    const { pod, namespace, container } = this.names;
-    return JSON.stringify([uuidOf(l), l[pod], l[namespace], l[container], l.GPU_I_ID, l.gpu, l.Hostname, l.hostname]);
+  private sameSeries(a: Record<string, string>, b: Record<string, string>): boolean {
+    return this.seriesLabels.every((k) => a[k] === b[k]);
   }
 }
