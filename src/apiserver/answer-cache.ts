@@ -56,8 +56,8 @@ export class AnswerCache {
     this.entries.set(url, { body, route, metric, token, untilMs: this.validity.answerValidUntil(metric) });
   }
 
-  private holds(entry: CachedAnswer, nowMs: number): boolean {
-    return entry.token === this.validity.answerToken(entry.metric) && nowMs <= entry.untilMs;
+  private holds(entry: CachedAnswer, nowMs: number, token = this.validity.answerToken(entry.metric)): boolean {
+    return entry.token === token && nowMs <= entry.untilMs;
   }
 
   /**
@@ -70,7 +70,7 @@ export class AnswerCache {
     const tokens = new Map<string, string | undefined>();
     for (const [url, entry] of this.entries) {
       if (!tokens.has(entry.metric)) tokens.set(entry.metric, this.validity.answerToken(entry.metric));
-      if (entry.token !== tokens.get(entry.metric) || nowMs > entry.untilMs) this.entries.delete(url);
+      if (!this.holds(entry, nowMs, tokens.get(entry.metric))) this.entries.delete(url);
     }
   }
 }

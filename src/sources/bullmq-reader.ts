@@ -3,6 +3,7 @@
  * Read-only commands only (SCAN, LLEN, ZCARD, LINDEX, HGET, EXISTS), so it works on replicas
  * and with a read-only ACL user.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Cluster } from 'ioredis';
 import type { Redis } from 'ioredis';
 import type { RawQueueReads } from './bullmq-counts.js';
@@ -84,7 +85,7 @@ export async function readQueues(conn: RedisConnection, refs: readonly QueueRef[
   for (const wave of chunk(groups, IN_FLIGHT)) {
     for (const reads of await Promise.all(wave.map((group) => readGroup(conn, group, signal)))) out.push(...reads);
     // Replies resolve as microtasks, which never let I/O in: yield so requests run between waves.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
   return out;
 }

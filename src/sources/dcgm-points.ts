@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetricPoint } from '../store/types.js';
 import type { PromSample } from './prom-text.js';
 import { NodeGpus, PointBuilder } from './dcgm-build.js';
@@ -100,7 +101,7 @@ export class DcgmSeries {
     const build = new PointBuilder(entities, this.names, scrapeMs, this.nodes);
     for (let i = 0; i < entities.length; i++) {
       build.add(entities[i] as Entity);
-      if (i % 1_000 === 999) await new Promise((resolve) => setImmediate(resolve));
+      if (i % 1_000 === 999) await nextTurn();
     }
     return build.finish();
   }

@@ -14,10 +14,17 @@ export async function fetchWithTimeout<T>(
   signal: AbortSignal,
   read: (res: Response) => Promise<T>,
 ): Promise<T> {
+  return underDeadline(timeoutMs, signal, async (either) => read(await fetch(url, { ...init, signal: either })));
+}
+
+/**
+ * Runs `request` under the caller's signal and a deadline of `timeoutMs` (handed to it as one
+ * signal), and rewrites its errors into one line that says what happened.
+ */
+async function underDeadline<T>(timeoutMs: number, signal: AbortSignal, request: (either: AbortSignal) => Promise<T>): Promise<T> {
   const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.any([signal, deadline]) });
-    return await read(res);
+    return await request(AbortSignal.any([signal, deadline]));
   } catch (err) {
     if (deadline.aborted && !signal.aborted) throw new Error(`no response within ${timeoutMs} ms`, { cause: err });
     if (signal.aborted) throw new Error('request aborted', { cause: err });
@@ -48,18 +55,12 @@ export async function streamGet<T>(
   signal: AbortSignal,
   read: (res: IncomingMessage) => Promise<T>,
 ): Promise<T> {
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const either = AbortSignal.any([signal, deadline]);
-  try {
+  return underDeadline(timeoutMs, signal, async (either) => {
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const target = new URL(url);
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
       send(target, { headers, signal: either }, resolve).once('error', reject).end();
     });
-    return await read(res);
-  } catch (err) {
-    if (deadline.aborted && !signal.aborted) throw new Error(`no response within ${timeoutMs} ms`, { cause: err });
-    if (signal.aborted) throw new Error('request aborted', { cause: err });
-    throw new Error(describeFetchError(err), { cause: err });
-  }
+    return read(res);
+  });
 }

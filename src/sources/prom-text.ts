@@ -8,6 +8,7 @@
  * line-based, allocates little beyond the samples it returns, and skips unwanted metric
  * names before touching their labels (kubelet cAdvisor bodies run to megabytes).
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LabelSets } from './label-sets.js';
 
 /** One sample line. `value` may be NaN or ±Inf; callers decide what to keep. */
@@ -94,7 +95,7 @@ export async function parsePromStream(
       take(text.slice(start, end));
       start = end + 1;
       // Buffered chunks resolve as microtasks, which never let I/O in: yield explicitly.
-      if (lineNo % LINES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (lineNo % LINES_PER_TURN === 0) await nextTurn();
     }
     rest = text.slice(start);
   }
